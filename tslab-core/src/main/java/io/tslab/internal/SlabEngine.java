@@ -1,0 +1,802 @@
+package io.tslab.internal;
+
+import io.tslab.internal.os.OsMemory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The allocator engine behind {@code io.tslab.SlabAllocator}. See {@code package-info} for the
+ * protocols; every public method except {@link #close()} is safe from any number of threads.
+ */
+public final class SlabEngine {
+    /** Why an allocation returned 0. */
+    public static final int REFUSED_EPOCH_CLOSED = 0;
+    public static final int REFUSED_RESERVATION_EXHAUSTED = 1;
+    public static final List<String> REFUSAL_REASONS = List.of("epoch_closed", "reservation_exhausted");
+
+    /** Why a free returned false (also why {@code segment}/{@code offset} rejected a handle). */
+    public static final int REJECT_NULL_HANDLE = 0;
+    public static final int REJECT_FOREIGN = 1;
+    public static final int REJECT_UNKNOWN_SLAB = 2;
+    public static final int REJECT_NOT_IN_SERVICE = 3;
+    public static final int REJECT_CLASS_MISMATCH = 4;
+    public static final int REJECT_BAD_SLOT = 5;
+    public static final int REJECT_STALE = 6;
+    public static final List<String> REJECTION_REASONS = List.of(
+            "null_handle", "foreign", "unknown_slab", "slab_not_in_service", "class_mismatch", "bad_slot",
+            "stale_or_double");
+    private static final List<String> REJECTION_MESSAGES = List.of(
+            "0 is never a handle", "the handle belongs to another allocator",
+            "the handle names a slab this allocator never used", "the handle's slab is not in service",
+            "the handle's size class is not its slab's", "the handle's slot is outside its slab",
+            "the handle's object was freed (stale or double free)");
+
+    private static final long CLOSING = 1L;
+    private static final VarHandle EPOCH_WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle CLOSED;
+    private static final VarHandle CURRENT_EPOCH;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            CLOSED = lookup.findVarHandle(SlabEngine.class, "closed", boolean.class);
+            CURRENT_EPOCH = lookup.findVarHandle(SlabEngine.class, "currentEpoch", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    private final int tag;
+    private final int epochCount;
+    private final int epochShift;
+    private final int cacheCapacity;
+    private final long reservedBytes;
+    private final long pageSize;
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final SlabTable table;
+    private final SlabPool pool;
+    private final Bin[] bins;
+    /** Per epoch slot: {@code era << 1 | closing}. Era 0 = never activated. */
+    private final long[] epochWords;
+    private final long[] openSinceNanos;
+    private final ReentrantLock ringLock = new ReentrantLock();
+    /** In-service empty slabs per class, for bounded retention. */
+    private final AtomicLongArray emptySlabsByClass = new AtomicLongArray(SizeClasses.COUNT);
+
+    // Guarded by ringLock.
+    private long eraCounter;
+
+    @SuppressWarnings("unused") // accessed through CURRENT_EPOCH
+    private int currentEpoch;
+    @SuppressWarnings("unused") // accessed through CLOSED
+    private boolean closed;
+
+    private final AtomicLongArray refusals = new AtomicLongArray(REFUSAL_REASONS.size());
+    private final AtomicLongArray rejections = new AtomicLongArray(REJECTION_REASONS.size());
+    private final AtomicLongArray newSlabs = new AtomicLongArray(SizeClasses.COUNT);
+    private final AtomicLongArray recycledSlabs = new AtomicLongArray(SizeClasses.COUNT);
+    private final AtomicLong epochCloses = new AtomicLong();
+
+    /**
+     * @param advice {@code madvise} advice for recycled slabs, 0 for none
+     */
+    public SlabEngine(String name, long reserveBytes, int epochs, int cacheCapacity, int advice) {
+        this.name = name;
+        this.pageSize = OsMemory.pageSize();
+        long unit = Math.max(pageSize, SizeClasses.SLAB_SIZE);
+        this.reservedBytes = (reserveBytes + unit - 1) / unit * unit;
+        long maxSlabs = reservedBytes >>> SizeClasses.SLAB_SHIFT;
+        if (maxSlabs > Handles.MAX_SLABS) {
+            throw new IllegalArgumentException("reserveBytes: " + reserveBytes + " (expected: at most "
+                    + (Handles.MAX_SLABS << SizeClasses.SLAB_SHIFT) + ")");
+        }
+        this.epochCount = epochs;
+        this.epochShift = Integer.numberOfTrailingZeros(epochs);
+        this.cacheCapacity = cacheCapacity;
+        this.tag = AllocatorTags.acquire();
+        Arena mapping = Arena.ofShared();
+        try {
+            this.memory = OsMemory.reserve(reservedBytes, mapping);
+        } catch (RuntimeException | Error e) {
+            mapping.close();
+            AllocatorTags.release(tag);
+            throw e;
+        }
+        this.arena = mapping;
+        this.table = new SlabTable(maxSlabs);
+        this.pool = new SlabPool(table, memory, (int) maxSlabs, advice, pageSize);
+        this.bins = new Bin[SizeClasses.COUNT << epochShift];
+        for (int c = 0; c < SizeClasses.COUNT; c++) {
+            for (int e = 0; e < epochs; e++) {
+                bins[binIndex(c, e)] = new Bin(table, c, e);
+            }
+        }
+        this.epochWords = new long[epochs];
+        this.openSinceNanos = new long[epochs];
+        for (int e = 1; e < epochs; e++) {
+            epochWords[e] = CLOSING; // era 0: never activated, refuses allocation until the ring reaches it
+        }
+        this.eraCounter = 1;
+        openSinceNanos[0] = System.nanoTime();
+        EPOCH_WORDS.setVolatile(epochWords, 0, eraCounter << 1);
+        CURRENT_EPOCH.setVolatile(this, 0);
+    }
+
+    private int binIndex(int sizeClass, int epoch) {
+        return sizeClass << epochShift | epoch;
+    }
+
+    // ==== allocation ========================================================================
+
+    /** Allocates one object of class {@code sizeClass} in {@code epoch}; 0 when refused. */
+    public long alloc(int sizeClass, int epoch) {
+        ensureOpen();
+        long ew = lvEpochWord(epoch);
+        if ((ew & CLOSING) == 0) {
+            int slab = bins[binIndex(sizeClass, epoch)].lvCurrent();
+            if (slab != SlabTable.NIL) {
+                long handle = tryClaim(sizeClass, epoch, ew, slab);
+                if (handle != 0) {
+                    return handle;
+                }
+            }
+        }
+        return allocSlow(sizeClass, epoch);
+    }
+
+    /**
+     * Claims a free slot of {@code slab} for (class, epoch, era of {@code ew}). Returns the handle,
+     * or 0 when the slab has no room, no longer serves that bin, or the epoch changed meanwhile (in
+     * the last two cases the claim is undone).
+     */
+    private long tryClaim(int sizeClass, int epoch, long ew, int slab) {
+        final SlabTable t = table;
+        final long full = SizeClasses.fullMask(sizeClass);
+        for (;;) {
+            long word = t.lvWord(slab);
+            long room = ~word & full;
+            if (room == 0) {
+                return 0;
+            }
+            long bit = room & -room;
+            if (t.casWord(slab, word, word | bit)) {
+                long owner = t.laOwner(slab);
+                if (word == 0) {
+                    emptySlabClaimed(owner);
+                }
+                if (owner != SlabTable.owner(ew >>> 1, epoch, sizeClass) || lvEpochWord(epoch) != ew) {
+                    // A stale current slab now serving another bin, or the epoch closed under us:
+                    // give the slot back; the slow path decides again.
+                    long old = t.getAndAddWord(slab, -bit);
+                    afterRelease(slab, owner, old, bit);
+                    return 0;
+                }
+                int slot = Long.numberOfTrailingZeros(bit);
+                int stamp = t.laStamp(slab, slot) + 1; // even (free) -> odd (allocated); only we write it now
+                t.soStamp(slab, slot, stamp);
+                return Handles.pack(tag, slab, stamp >>> 1, slot, sizeClass);
+            }
+        }
+    }
+
+    private long allocSlow(int sizeClass, int epoch) {
+        Bin bin = bins[binIndex(sizeClass, epoch)];
+        for (;;) {
+            ensureOpen();
+            long ew = lvEpochWord(epoch);
+            if ((ew & CLOSING) != 0) {
+                refusals.incrementAndGet(REFUSED_EPOCH_CLOSED);
+                return 0;
+            }
+            int slab;
+            bin.lock.lock();
+            try {
+                if (lvEpochWord(epoch) != ew) {
+                    continue;
+                }
+                slab = findSlabWithRoom(bin);
+                if (slab == SlabTable.NIL) {
+                    slab = pool.acquire();
+                    if (slab == SlabTable.NIL) {
+                        refusals.incrementAndGet(REFUSED_RESERVATION_EXHAUSTED);
+                        return 0;
+                    }
+                    table.soOwner(slab, SlabTable.owner(ew >>> 1, epoch, sizeClass));
+                    table.svWord(slab, 0);
+                    emptySlabAppeared(bin);
+                    bin.link(slab, SlabTable.LIST_PARTIAL);
+                    newSlabs.incrementAndGet(sizeClass);
+                }
+                bin.svCurrent(slab);
+            } finally {
+                bin.lock.unlock();
+            }
+            long handle = tryClaim(sizeClass, epoch, ew, slab);
+            if (handle != 0) {
+                return handle;
+            }
+        }
+    }
+
+    /** Under the bin lock: a slab of the bin's partial list with a free slot; full ones move to the full list. */
+    private int findSlabWithRoom(Bin bin) {
+        long full = SizeClasses.fullMask(bin.sizeClass);
+        int current = bin.lvCurrent();
+        if (current != SlabTable.NIL && table.lvList(current) == SlabTable.LIST_PARTIAL
+                && (~table.lvWord(current) & full) != 0) {
+            return current;
+        }
+        for (int slab = bin.head(SlabTable.LIST_PARTIAL); slab != SlabTable.NIL; ) {
+            int next = table.next(slab);
+            if ((~table.lvWord(slab) & full) != 0) {
+                return slab;
+            }
+            // Full: park it on the full list. A free racing with this either sees LIST_FULL and moves
+            // it back (onNoLongerFull), or freed before our re-read below, which then sees the room.
+            bin.move(slab, SlabTable.LIST_FULL);
+            if ((~table.lvWord(slab) & full) != 0) {
+                bin.move(slab, SlabTable.LIST_PARTIAL);
+                return slab;
+            }
+            slab = next;
+        }
+        return SlabTable.NIL;
+    }
+
+    // ==== free ==============================================================================
+
+    /** Frees the object named by {@code handle}; false (and nothing changed but a counter) when invalid. */
+    public boolean free(long handle) {
+        ensureOpen();
+        int reason = checkHandle(handle);
+        if (reason >= 0) {
+            return reject(reason);
+        }
+        int slab = Handles.slab(handle);
+        int slot = Handles.slot(handle);
+        long owner = table.laOwner(slab);
+        int stamp = table.laStamp(slab, slot);
+        if (!isStampOf(stamp, handle) || !table.casStamp(slab, slot, stamp, stamp + 1)) {
+            return reject(REJECT_STALE);
+        }
+        releaseOwnedSlot(slab, slot, owner);
+        return true;
+    }
+
+    /** Frees a segment returned by {@link #allocate}; false when it is not one that is still live. */
+    public boolean free(MemorySegment segment) {
+        ensureOpen();
+        if (segment == null || !segment.isNative()) {
+            return reject(REJECT_FOREIGN);
+        }
+        long offset = segment.address() - memory.address();
+        if (offset < 0 || offset >= (long) pool.laCreated() << SizeClasses.SLAB_SHIFT) {
+            return reject(REJECT_FOREIGN);
+        }
+        int slab = (int) (offset >>> SizeClasses.SLAB_SHIFT);
+        long owner = table.laOwner(slab);
+        if (owner == SlabTable.NO_OWNER) {
+            return reject(REJECT_NOT_IN_SERVICE);
+        }
+        int size = SizeClasses.size(SlabTable.ownerClass(owner));
+        int inSlab = (int) (offset & (SizeClasses.SLAB_SIZE - 1));
+        if (inSlab % size != 0 || inSlab / size >= SizeClasses.slots(SlabTable.ownerClass(owner))) {
+            return reject(REJECT_BAD_SLOT);
+        }
+        int slot = inSlab / size;
+        int stamp = table.laStamp(slab, slot);
+        // The issued segment is stored before its stamp is published and cleared before the slot
+        // is released, so a stale segment never matches a later allocation of the slot.
+        if ((stamp & 1) == 0 || table.laIssued(slab, slot) != segment
+                || !table.casStamp(slab, slot, stamp, stamp + 1)) {
+            return reject(REJECT_STALE);
+        }
+        releaseOwnedSlot(slab, slot, owner);
+        return true;
+    }
+
+    private static boolean isStampOf(int stamp, long handle) {
+        return (stamp & 1) != 0 && ((stamp >>> 1) & Handles.GEN_MASK) == Handles.generation(handle);
+    }
+
+    /** After winning the stamp CAS: the slot is ours alone; give it back to its slab. */
+    private void releaseOwnedSlot(int slab, int slot, long owner) {
+        table.clearIssued(slab, slot);
+        long bit = 1L << slot;
+        long old = table.getAndAddWord(slab, -bit); // the bit is set and only we clear it: same as &~bit
+        afterRelease(slab, owner, old, bit);
+    }
+
+    private void afterRelease(int slab, long owner, long oldWord, long bit) {
+        if (oldWord == SizeClasses.fullMask(SlabTable.ownerClass(owner))) {
+            onNoLongerFull(slab, owner);
+        }
+        if (oldWord == bit) {
+            onBecameEmpty(slab, owner);
+        }
+    }
+
+    private boolean isEraOpen(long owner) {
+        return lvEpochWord(SlabTable.ownerEpoch(owner)) == SlabTable.ownerEra(owner) << 1;
+    }
+
+    private Bin binOf(long owner) {
+        return bins[binIndex(SlabTable.ownerClass(owner), SlabTable.ownerEpoch(owner))];
+    }
+
+    private void onNoLongerFull(int slab, long owner) {
+        if (!isEraOpen(owner) || table.lvList(slab) != SlabTable.LIST_FULL) {
+            return;
+        }
+        Bin bin = binOf(owner);
+        bin.lock.lock();
+        try {
+            if (table.laOwner(slab) == owner && table.lvList(slab) == SlabTable.LIST_FULL
+                    && (~table.lvWord(slab) & SizeClasses.fullMask(bin.sizeClass)) != 0) {
+                bin.move(slab, SlabTable.LIST_PARTIAL);
+            }
+        } finally {
+            bin.lock.unlock();
+        }
+    }
+
+    private void onBecameEmpty(int slab, long owner) {
+        Bin bin = binOf(owner);
+        emptySlabAppeared(bin);
+        if (!isEraOpen(owner)
+                || (emptySlabsByClass.get(bin.sizeClass) > cacheCapacity && slab != bin.lvCurrent())) {
+            retire(bin, slab, owner);
+        }
+    }
+
+    /** Seals {@code slab} if it is still empty and still serves {@code owner}, then recycles it. */
+    private void retire(Bin bin, int slab, long owner) {
+        boolean sealed = false;
+        bin.lock.lock();
+        try {
+            if (table.laOwner(slab) == owner && table.casWord(slab, 0, SlabTable.SEALED)) {
+                takeOutOfService(bin, slab);
+                sealed = true;
+            }
+        } finally {
+            bin.lock.unlock();
+        }
+        if (sealed) {
+            pool.release(new int[] {slab}, 1);
+        }
+    }
+
+    /** Under the bin lock, after the CAS 0 -> SEALED. */
+    private void takeOutOfService(Bin bin, int slab) {
+        emptySlabGone(bin);
+        bin.unlink(slab);
+        table.soOwner(slab, SlabTable.NO_OWNER);
+        recycledSlabs.incrementAndGet(bin.sizeClass);
+    }
+
+    private void emptySlabAppeared(Bin bin) {
+        bin.addEmptySlabs(1);
+        emptySlabsByClass.incrementAndGet(bin.sizeClass);
+    }
+
+    private void emptySlabGone(Bin bin) {
+        bin.addEmptySlabs(-1);
+        emptySlabsByClass.decrementAndGet(bin.sizeClass);
+    }
+
+    private void emptySlabClaimed(long owner) {
+        emptySlabGone(binOf(owner));
+    }
+
+    // ==== handle validation and access ===================================================
+
+    /** -1 when {@code handle} is structurally valid for this allocator, else the rejection reason. */
+    private int checkHandle(long handle) {
+        if (handle == 0) {
+            return REJECT_NULL_HANDLE;
+        }
+        if (Handles.tag(handle) != tag) {
+            return REJECT_FOREIGN;
+        }
+        int slab = Handles.slab(handle);
+        if (slab >= pool.laCreated()) {
+            return REJECT_UNKNOWN_SLAB;
+        }
+        long owner = table.laOwner(slab);
+        if (owner == SlabTable.NO_OWNER) {
+            return REJECT_NOT_IN_SERVICE;
+        }
+        int sizeClass = Handles.sizeClass(handle);
+        if (SlabTable.ownerClass(owner) != sizeClass) {
+            return REJECT_CLASS_MISMATCH;
+        }
+        if (Handles.slot(handle) >= SizeClasses.slots(sizeClass)) {
+            return REJECT_BAD_SLOT;
+        }
+        return -1;
+    }
+
+    /** Rejection reason for a handle that does not name a live object, or -1 when it does. */
+    public int validate(long handle) {
+        int reason = checkHandle(handle);
+        if (reason >= 0) {
+            return reason;
+        }
+        return isStampOf(table.laStamp(Handles.slab(handle), Handles.slot(handle)), handle) ? -1 : REJECT_STALE;
+    }
+
+    /** Byte offset of the live object {@code handle} inside {@link #memory()}. */
+    public long offset(long handle) {
+        ensureOpen();
+        int reason = validate(handle);
+        if (reason >= 0) {
+            throw invalidHandle(handle, reason);
+        }
+        return offsetOf(handle);
+    }
+
+    private static long offsetOf(long handle) {
+        return ((long) Handles.slab(handle) << SizeClasses.SLAB_SHIFT)
+                + (long) Handles.slot(handle) * SizeClasses.size(Handles.sizeClass(handle));
+    }
+
+    /** A view of exactly the slot of the live object {@code handle}. */
+    public MemorySegment segment(long handle) {
+        long offset = offset(handle);
+        return memory.asSlice(offset, SizeClasses.size(Handles.sizeClass(handle)));
+    }
+
+    /** The whole reservation. */
+    public MemorySegment memory() {
+        ensureOpen();
+        return memory;
+    }
+
+    /**
+     * Allocates through the {@code SegmentAllocator} contract: the first class of at least
+     * {@code byteSize} bytes whose alignment is at least {@code byteAlignment}.
+     */
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        ensureOpen();
+        if (byteSize < 1 || byteSize > SizeClasses.MAX_SIZE) {
+            throw new IllegalArgumentException("size: " + byteSize + " (expected: 1.." + SizeClasses.MAX_SIZE + ")");
+        }
+        if (byteAlignment < 1 || Long.bitCount(byteAlignment) != 1) {
+            throw new IllegalArgumentException("alignment: " + byteAlignment + " (expected: a power of two)");
+        }
+        int sizeClass = SizeClasses.classOf((int) byteSize);
+        while (sizeClass < SizeClasses.COUNT && SizeClasses.alignment(sizeClass) < byteAlignment) {
+            sizeClass++;
+        }
+        if (sizeClass == SizeClasses.COUNT) {
+            throw new IllegalArgumentException("alignment: " + byteAlignment + " for size " + byteSize
+                    + " (expected: at most " + SizeClasses.alignment(SizeClasses.classOf((int) byteSize))
+                    + ", or at most 512 with a larger size)");
+        }
+        int epoch = currentEpoch();
+        long handle = alloc(sizeClass, epoch);
+        if (handle == 0) {
+            if ((lvEpochWord(epoch) & CLOSING) != 0) {
+                throw new IllegalStateException("epoch " + epoch + " is CLOSING (expected: ACTIVE; call advanceEpoch())");
+            }
+            throw new OutOfMemoryError("tslab '" + name + "': reservation of " + reservedBytes + " bytes exhausted");
+        }
+        MemorySegment segment = memory.asSlice(offsetOf(handle), byteSize);
+        table.soIssued(Handles.slab(handle), Handles.slot(handle), segment);
+        return segment;
+    }
+
+    // ==== epochs ============================================================================
+
+    private long lvEpochWord(int epoch) {
+        return (long) EPOCH_WORDS.getVolatile(epochWords, epoch);
+    }
+
+    public int currentEpoch() {
+        ensureOpen();
+        return (int) CURRENT_EPOCH.getVolatile(this);
+    }
+
+    public boolean isClosing(int epoch) {
+        ensureOpen();
+        return (lvEpochWord(epoch) & CLOSING) != 0;
+    }
+
+    public long era(int epoch) {
+        ensureOpen();
+        return lvEpochWord(epoch) >>> 1;
+    }
+
+    /** Nanos ({@code System.nanoTime}) at which {@code epoch}'s era was activated. */
+    public long openSinceNanos(int epoch) {
+        ringLock.lock();
+        try {
+            return openSinceNanos[epoch];
+        } finally {
+            ringLock.unlock();
+        }
+    }
+
+    /**
+     * Makes the next ring slot current and ACTIVE in a new era, and the current one CLOSING. Slabs
+     * the next slot still holds from its previous era are swept first: empty ones are recycled,
+     * the others drain.
+     */
+    public int advanceEpoch() {
+        ensureOpen();
+        IntList retired = new IntList();
+        int next;
+        ringLock.lock();
+        try {
+            int current = (int) CURRENT_EPOCH.getVolatile(this);
+            next = (current + 1) & (epochCount - 1);
+            long ew = lvEpochWord(current);
+            if ((ew & CLOSING) == 0) {
+                EPOCH_WORDS.setVolatile(epochWords, current, ew | CLOSING);
+            }
+            for (int c = 0; c < SizeClasses.COUNT; c++) {
+                sweep(bins[binIndex(c, next)], retired);
+            }
+            long era = ++eraCounter;
+            openSinceNanos[next] = System.nanoTime();
+            EPOCH_WORDS.setVolatile(epochWords, next, era << 1);
+            CURRENT_EPOCH.setVolatile(this, next);
+        } finally {
+            ringLock.unlock();
+        }
+        pool.release(retired.values, retired.size);
+        return next;
+    }
+
+    /** Marks {@code epoch} CLOSING (if ACTIVE) and recycles its era's empty slabs now. */
+    public void closeEpoch(int epoch) {
+        ensureOpen();
+        IntList retired = new IntList();
+        ringLock.lock();
+        try {
+            long ew = lvEpochWord(epoch);
+            if ((ew & CLOSING) == 0) {
+                EPOCH_WORDS.setVolatile(epochWords, epoch, ew | CLOSING);
+            }
+            for (int c = 0; c < SizeClasses.COUNT; c++) {
+                sweep(bins[binIndex(c, epoch)], retired);
+            }
+            epochCloses.incrementAndGet();
+        } finally {
+            ringLock.unlock();
+        }
+        pool.release(retired.values, retired.size);
+    }
+
+    /**
+     * Under the ring lock, with the bin's era closed: every slab of the partial and full lists is
+     * either sealed (it was empty) and collected for recycling, or moved to the draining list.
+     */
+    private void sweep(Bin bin, IntList retired) {
+        bin.lock.lock();
+        try {
+            bin.svCurrent(SlabTable.NIL);
+            for (byte list = SlabTable.LIST_PARTIAL; list <= SlabTable.LIST_FULL; list++) {
+                for (int slab = bin.head(list); slab != SlabTable.NIL; ) {
+                    int next = table.next(slab);
+                    if (table.casWord(slab, 0, SlabTable.SEALED)) {
+                        takeOutOfService(bin, slab);
+                        retired.add(slab);
+                    } else {
+                        bin.move(slab, SlabTable.LIST_DRAINING);
+                    }
+                    slab = next;
+                }
+            }
+        } finally {
+            bin.lock.unlock();
+        }
+    }
+
+    // ==== lifecycle and introspection =====================================================
+
+    private void ensureOpen() {
+        if ((boolean) CLOSED.getOpaque(this)) {
+            throw new IllegalStateException("allocator '" + name + "' is closed");
+        }
+    }
+
+    private boolean reject(int reason) {
+        rejections.incrementAndGet(reason);
+        return false;
+    }
+
+    private static IllegalArgumentException invalidHandle(long handle, int reason) {
+        return new IllegalArgumentException("handle: 0x" + Long.toHexString(handle) + " ("
+                + REJECTION_MESSAGES.get(reason) + ")");
+    }
+
+    public boolean isClosed() {
+        return (boolean) CLOSED.getOpaque(this);
+    }
+
+    /** Unmaps the reservation; later calls throw, and so does any access through old segments. Idempotent. */
+    public void close() {
+        if (!CLOSED.compareAndSet(this, false, true)) {
+            return;
+        }
+        arena.close();
+        AllocatorTags.release(tag);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int epochCount() {
+        return epochCount;
+    }
+
+    public int cacheCapacity() {
+        return cacheCapacity;
+    }
+
+    public long reservedBytes() {
+        return reservedBytes;
+    }
+
+    public long pageSize() {
+        return pageSize;
+    }
+
+    public int tag() {
+        return tag;
+    }
+
+    public long refusals(int reason) {
+        return refusals.get(reason);
+    }
+
+    public long rejections(int reason) {
+        return rejections.get(reason);
+    }
+
+    public long newSlabs(int sizeClass) {
+        return newSlabs.get(sizeClass);
+    }
+
+    public long recycledSlabs(int sizeClass) {
+        return recycledSlabs.get(sizeClass);
+    }
+
+    public long madviseCalls() {
+        return pool.madviseCalls.get();
+    }
+
+    public long madviseBytes() {
+        return pool.madviseBytes.get();
+    }
+
+    public long madviseFailures() {
+        return pool.madviseFailures.get();
+    }
+
+    public long epochCloses() {
+        return epochCloses.get();
+    }
+
+    /** Slab ids ever handed out; {@code × 4096} = bytes of the reservation ever touched. */
+    public int slabsCreated() {
+        return pool.laCreated();
+    }
+
+    /** Bytes of the used part of the reservation resident in RAM, from {@code mincore}. */
+    public long residentBytes() {
+        ensureOpen();
+        long used = (long) pool.laCreated() << SizeClasses.SLAB_SHIFT;
+        used = (used + pageSize - 1) / pageSize * pageSize;
+        return OsMemory.residentBytes(memory.asSlice(0, Math.min(used, reservedBytes)));
+    }
+
+    /**
+     * Counts, by walking every slab: in-service slabs, live objects and live bytes per class and
+     * per epoch. Exact when no other thread mutates the allocator meanwhile.
+     */
+    public Census census() {
+        ensureOpen();
+        int created = pool.laCreated();
+        Census census = new Census(epochCount);
+        for (int slab = 0; slab < created; slab++) {
+            long owner = table.laOwner(slab);
+            if (owner == SlabTable.NO_OWNER) {
+                continue;
+            }
+            long word = table.lvWord(slab);
+            int sizeClass = SlabTable.ownerClass(owner);
+            long full = SizeClasses.fullMask(sizeClass);
+            if (word == SlabTable.SEALED && full != SlabTable.SEALED) {
+                continue; // being recycled right now
+            }
+            int live = Long.bitCount(word & full);
+            int epoch = SlabTable.ownerEpoch(owner);
+            census.slabs[sizeClass][epoch]++;
+            census.liveObjects[sizeClass][epoch] += live;
+            if (live == 0) {
+                census.emptySlabs[sizeClass][epoch]++;
+            }
+        }
+        return census;
+    }
+
+    /** Result of {@link #census()}: indexed [class][epoch]. */
+    public static final class Census {
+        public final long[][] slabs;
+        public final long[][] liveObjects;
+        public final long[][] emptySlabs;
+
+        Census(int epochs) {
+            slabs = new long[SizeClasses.COUNT][epochs];
+            liveObjects = new long[SizeClasses.COUNT][epochs];
+            emptySlabs = new long[SizeClasses.COUNT][epochs];
+        }
+
+        public long totalSlabs() {
+            return sum(slabs);
+        }
+
+        public long totalLiveObjects() {
+            return sum(liveObjects);
+        }
+
+        public long totalLiveBytes() {
+            long bytes = 0;
+            for (int c = 0; c < SizeClasses.COUNT; c++) {
+                for (long n : liveObjects[c]) {
+                    bytes += n * SizeClasses.size(c);
+                }
+            }
+            return bytes;
+        }
+
+        private static long sum(long[][] values) {
+            long total = 0;
+            for (long[] row : values) {
+                for (long v : row) {
+                    total += v;
+                }
+            }
+            return total;
+        }
+    }
+
+    /**
+     * Walks every slab and list and returns the broken invariants (empty when all hold). Takes
+     * every lock, so call it when no other thread uses the allocator; for tests.
+     */
+    public List<String> checkInvariants() {
+        ensureOpen();
+        List<String> problems = new ArrayList<>();
+        ringLock.lock();
+        try {
+            for (Bin bin : bins) {
+                bin.lock.lock();
+            }
+            try {
+                InvariantWalk walk = new InvariantWalk(table, pool, bins, epochWords, epochShift, problems);
+                walk.run(emptySlabsByClass);
+            } finally {
+                for (Bin bin : bins) {
+                    bin.lock.unlock();
+                }
+            }
+        } finally {
+            ringLock.unlock();
+        }
+        return problems;
+    }
+}

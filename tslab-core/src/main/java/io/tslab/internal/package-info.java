@@ -1,0 +1,47 @@
+/**
+ * The allocator engine. Not exported.
+ *
+ * <h2>Shape</h2>
+ * <ul>
+ *   <li>{@link io.tslab.internal.SlabEngine}: the operations; owns the epoch ring.</li>
+ *   <li>{@link io.tslab.internal.SlabTable}: per-slab metadata (occupancy word, owner, slot stamps,
+ *       list links), on the heap, in chunks that never move.</li>
+ *   <li>{@link io.tslab.internal.Bin}: the slabs of one (size class, epoch slot): the published
+ *       current slab, and partial / full / draining lists under the bin's lock.</li>
+ *   <li>{@link io.tslab.internal.SlabPool}: slabs out of service, whose pages went back to the OS.</li>
+ *   <li>{@link io.tslab.internal.Handles}, {@link io.tslab.internal.SizeClasses}: layouts and constants.</li>
+ * </ul>
+ *
+ * <h2>Protocols</h2>
+ * <b>Allocation</b> (no lock): read the epoch word ({@code era << 1 | closing}); read the bin's
+ * current slab; CAS a free bit into its occupancy word; then check that the slab still serves this
+ * (class, epoch, era) and that the epoch word did not change: if either fails the bit is given back
+ * and the slow path decides. Then the slot stamp goes from even to odd (only the claimer writes it),
+ * and the handle carries the new stamp. The slow path, under the bin lock, finds another slab with
+ * room or takes one from the pool.
+ *
+ * <p><b>Free</b> (no lock unless the slab changes list): CAS the slot stamp from the handle's odd
+ * value to the next even one. Exactly one free of an allocation wins that CAS; stale, double and
+ * forged handles lose it and change nothing. The winner clears the bit with a {@code getAndAdd}
+ * (the bit is known set and only the winner clears it). From the previous word it learns whether
+ * the slab was full (it goes back on the partial list) or is now empty (recycled if its era is
+ * closed, or if the class keeps more empty slabs than its cache capacity).
+ *
+ * <p><b>Recycling</b>: only the thread whose CAS takes an occupancy word from 0 to {@code SEALED}
+ * (all bits set: no allocation can find room in it) may recycle the slab. It unlinks the slab,
+ * clears the owner, gives the pages back with {@code madvise}, and only then pushes the slab into
+ * the pool. A stale allocator that still holds the slab id sees it full, or, if the slab is already
+ * serving another bin, fails the owner check and gives its bit back.
+ *
+ * <p><b>Epochs</b> (under the ring lock): {@code advanceEpoch} marks the current slot CLOSING,
+ * sweeps the next slot's leftover slabs from its previous era (empty: recycled; others: draining),
+ * then publishes the next slot ACTIVE with a new era. {@code closeEpoch} marks the slot CLOSING and
+ * sweeps it. Since the era is part of every slab's owner, a closed era's slabs never get objects
+ * again, even after the ring wraps onto their slot.
+ *
+ * <h2>Counting empty slabs</h2>
+ * A slab's word becomes 0 only by a release (the releasing thread counts it) and leaves 0 only by a
+ * claim or a seal (that thread uncounts it), so the per-bin empty-slab count is exact whenever no
+ * operation is in flight, and maintained in O(1).
+ */
+package io.tslab.internal;
