@@ -1,0 +1,55 @@
+package io.tslab.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Properties;
+
+/** The {@code tslab} command: entry point and subcommand registry. */
+@Command(name = "tslab",
+        mixinStandardHelpOptions = true,
+        versionProvider = Tslab.Version.class,
+        description = "Inspect and exercise temporal-slab allocators.",
+        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Tslab {
+    /** Exit code for bad input (missing file, bad option, dead target). */
+    public static final int EXIT_BAD_INPUT = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (no {@code System.exit}); for tests. */
+    public static int run(String... args) {
+        Locale.setDefault(Locale.ROOT);
+        CommandLine cli = new CommandLine(new Tslab());
+        cli.setParameterExceptionHandler((ex, ignored) -> {
+            ex.getCommandLine().getErr().println("tslab: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help'.");
+            return EXIT_BAD_INPUT;
+        });
+        return cli.execute(args);
+    }
+
+    /** Reads the version stamped into the jar at build time. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            Properties properties = new Properties();
+            try (InputStream in = Tslab.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new String[] {"tslab " + properties.getProperty("version", "unknown")
+                    + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}
