@@ -4,13 +4,9 @@ import io.tslab.internal.SizeClasses;
 import io.tslab.internal.SlabEngine;
 import io.tslab.internal.os.OsMemory;
 import io.tslab.stats.AllocatorSnapshot;
-import io.tslab.stats.GlobalStats;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -60,6 +56,7 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
     public static final int SLAB_SIZE = SizeClasses.SLAB_SIZE;
 
     private final SlabEngine engine;
+    private final boolean autoCloseDomains;
 
     private SlabAllocator(Builder builder) {
         this.engine = new SlabEngine(builder.name, builder.reserveBytes, builder.epochs, builder.cacheCapacity,
@@ -67,7 +64,8 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
                     case DONTNEED -> OsMemory.MADV_DONTNEED;
                     case FREE -> OsMemory.MADV_FREE;
                     case NONE -> 0;
-                });
+                }, builder.leakDetection);
+        this.autoCloseDomains = builder.autoCloseDomains;
     }
 
     /** A builder with every setting at its default. */
@@ -220,45 +218,76 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
 
     /** The allocator's name. */
     public String name() {
+        ensureOpen();
         return engine.name();
     }
 
     // ---- statistics -----------------------------------------------------------------------
 
-    /** An immutable snapshot of the allocator's figures. */
+    // ---- labels, refcounts, domains --------------------------------------------------------
+
+    /** Longest label, in UTF-8 bytes; longer ones are cut at a character boundary. */
+    public static final int MAX_LABEL_BYTES = 31;
+
+    /**
+     * Names what {@code epoch}'s current era is used for ("request-handler"); shown in snapshots,
+     * metrics and leak reports. Reset when the ring activates the slot again.
+     *
+     * @param label text without control characters; cut to {@value #MAX_LABEL_BYTES} UTF-8 bytes
+     * @throws IllegalArgumentException when {@code label} has a control character
+     */
+    public void setEpochLabel(int epoch, String label) {
+        engine.setLabel(epochOrThrow(epoch), Labels.sanitize(label));
+    }
+
+    /** The label of {@code epoch}'s current era ("" if none). */
+    public String epochLabel(int epoch) {
+        return engine.label(epochOrThrow(epoch));
+    }
+
+    /** Adds one to the refcount of {@code epoch}'s current era (one more holder of the epoch). */
+    public void incEpochRefcount(int epoch) {
+        engine.incRefcount(epochOrThrow(epoch), -1);
+    }
+
+    /** Subtracts one; at 0 it stays 0 and the underflow is counted ({@code total_refcount_underflows}). */
+    public void decEpochRefcount(int epoch) {
+        engine.decRefcount(epochOrThrow(epoch), -1);
+    }
+
+    /** The refcount of {@code epoch}'s current era: open domain scopes plus manual increments. */
+    public long epochRefcount(int epoch) {
+        return engine.refcount(epochOrThrow(epoch));
+    }
+
+    /**
+     * A domain on the current epoch (and its era), auto-closing if the builder says so. If the
+     * epoch has no label yet, the domain's label becomes the epoch's.
+     */
+    public EpochDomain newDomain(String label) {
+        return newDomain(label, autoCloseDomains);
+    }
+
+    /** A domain on the current epoch, with auto-close on or off. */
+    public EpochDomain newDomain(String label, boolean autoClose) {
+        String clean = Labels.sanitize(label);
+        int epoch = engine.currentEpoch();
+        long era = engine.era(epoch);
+        engine.labelIfUnset(epoch, era, clean);
+        if (autoClose) {
+            engine.requestAutoClose(epoch, era);
+        }
+        return new EpochDomain(this, engine, epoch, era, clean, autoClose);
+    }
+
+    // ---- statistics -----------------------------------------------------------------------
+
+    /**
+     * An immutable snapshot of every figure: global, per class, per epoch, per (class, epoch), and
+     * the last close. Costs a walk over the slabs' metadata; never blocks allocation.
+     */
     public AllocatorSnapshot snapshot() {
-        ensureOpen();
-        SlabEngine.Census census = engine.census();
-        int current = engine.currentEpoch();
-        int closing = 0;
-        for (int e = 0; e < engine.epochCount(); e++) {
-            if (engine.isClosing(e)) {
-                closing++;
-            }
-        }
-        long allocated = 0;
-        long recycled = 0;
-        for (int c = 0; c < SizeClasses.COUNT; c++) {
-            allocated += engine.newSlabs(c);
-            recycled += engine.recycledSlabs(c);
-        }
-        Map<String, Long> refused = new LinkedHashMap<>();
-        for (int r = 0; r < SlabEngine.REFUSAL_REASONS.size(); r++) {
-            refused.put(SlabEngine.REFUSAL_REASONS.get(r), engine.refusals(r));
-        }
-        Map<String, Long> invalid = new LinkedHashMap<>();
-        for (int r = 0; r < SlabEngine.REJECTION_REASONS.size(); r++) {
-            invalid.put(SlabEngine.REJECTION_REASONS.get(r), engine.rejections(r));
-        }
-        GlobalStats global = new GlobalStats(current, engine.era(current), engine.epochCount() - closing, closing,
-                allocated, recycled, census.totalSlabs(), engine.reservedBytes(),
-                (long) engine.slabsCreated() * SLAB_SIZE, engine.residentBytes(),
-                census.totalLiveObjects(), census.totalLiveBytes(),
-                engine.madviseCalls(), engine.madviseBytes(), engine.madviseFailures(), refused, invalid);
-        Instant now = Instant.now();
-        return new AllocatorSnapshot(AllocatorSnapshot.SCHEMA_VERSION,
-                now.getEpochSecond() * 1_000_000_000L + now.getNano(), ProcessHandle.current().pid(),
-                engine.name(), engine.pageSize(), SLAB_SIZE, engine.epochCount(), global);
+        return engine.snapshot();
     }
 
     /**
@@ -318,6 +347,8 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
         private int epochs = DEFAULT_EPOCHS;
         private int cacheCapacity = DEFAULT_CACHE_CAPACITY;
         private ReclaimPolicy reclaimPolicy = ReclaimPolicy.DONTNEED;
+        private boolean leakDetection = Boolean.getBoolean("tslab.leakDetection");
+        private boolean autoCloseDomains;
 
         private Builder() {
         }
@@ -363,6 +394,22 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
         /** What recycled slabs' pages go through; {@link ReclaimPolicy#DONTNEED} by default. */
         public Builder reclaimPolicy(ReclaimPolicy policy) {
             this.reclaimPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Whether domain scopes remember where they were entered (a short stack), so that snapshots
+         * and {@code tslab stats --doctor} can show who holds an epoch open. Default: the system
+         * property {@code tslab.leakDetection}, else off. Costs a stack walk per {@code enter()}.
+         */
+        public Builder leakDetection(boolean enabled) {
+            this.leakDetection = enabled;
+            return this;
+        }
+
+        /** Whether {@link SlabAllocator#newDomain(String)} makes auto-closing domains. Default: off. */
+        public Builder autoCloseDomains(boolean enabled) {
+            this.autoCloseDomains = enabled;
             return this;
         }
 

@@ -8,7 +8,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -54,24 +53,24 @@ public final class SlabEngine {
         }
     }
 
-    private final String name;
+    final String name;
     private final int tag;
-    private final int epochCount;
+    final int epochCount;
     private final int epochShift;
-    private final int cacheCapacity;
-    private final long reservedBytes;
-    private final long pageSize;
+    final int cacheCapacity;
+    final long reservedBytes;
+    final long pageSize;
     private final Arena arena;
     private final MemorySegment memory;
-    private final SlabTable table;
-    private final SlabPool pool;
-    private final Bin[] bins;
+    final SlabTable table;
+    final SlabPool pool;
+    final Bin[] bins;
     /** Per epoch slot: {@code era << 1 | closing}. Era 0 = never activated. */
     private final long[] epochWords;
-    private final long[] openSinceNanos;
-    private final ReentrantLock ringLock = new ReentrantLock();
+    final long[] openSinceNanos;
+    final ReentrantLock ringLock = new ReentrantLock();
     /** In-service empty slabs per class, for bounded retention. */
-    private final AtomicLongArray emptySlabsByClass = new AtomicLongArray(SizeClasses.COUNT);
+    final AtomicLongArray emptySlabsByClass = new AtomicLongArray(SizeClasses.COUNT);
 
     // Guarded by ringLock.
     private long eraCounter;
@@ -81,16 +80,17 @@ public final class SlabEngine {
     @SuppressWarnings("unused") // accessed through CLOSED
     private boolean closed;
 
-    private final AtomicLongArray refusals = new AtomicLongArray(REFUSAL_REASONS.size());
-    private final AtomicLongArray rejections = new AtomicLongArray(REJECTION_REASONS.size());
-    private final AtomicLongArray newSlabs = new AtomicLongArray(SizeClasses.COUNT);
-    private final AtomicLongArray recycledSlabs = new AtomicLongArray(SizeClasses.COUNT);
-    private final AtomicLong epochCloses = new AtomicLong();
+    final AtomicLongArray refusals = new AtomicLongArray(REFUSAL_REASONS.size());
+    final AtomicLongArray rejections = new AtomicLongArray(REJECTION_REASONS.size());
+    final StripedCounters ops = new StripedCounters();
+    final ClassCounters counters = new ClassCounters();
+    final EpochMetadata meta;
 
     /**
      * @param advice {@code madvise} advice for recycled slabs, 0 for none
      */
-    public SlabEngine(String name, long reserveBytes, int epochs, int cacheCapacity, int advice) {
+    public SlabEngine(String name, long reserveBytes, int epochs, int cacheCapacity, int advice,
+                      boolean leakDetection) {
         this.name = name;
         this.pageSize = OsMemory.pageSize();
         long unit = Math.max(pageSize, SizeClasses.SLAB_SIZE);
@@ -114,7 +114,8 @@ public final class SlabEngine {
         }
         this.arena = mapping;
         this.table = new SlabTable(maxSlabs);
-        this.pool = new SlabPool(table, memory, (int) maxSlabs, advice, pageSize);
+        this.pool = new SlabPool(table, memory, (int) maxSlabs, advice, pageSize, counters);
+        this.meta = new EpochMetadata(epochs, leakDetection);
         this.bins = new Bin[SizeClasses.COUNT << epochShift];
         for (int c = 0; c < SizeClasses.COUNT; c++) {
             for (int e = 0; e < epochs; e++) {
@@ -128,11 +129,12 @@ public final class SlabEngine {
         }
         this.eraCounter = 1;
         openSinceNanos[0] = System.nanoTime();
+        meta.activate(0, eraCounter);
         EPOCH_WORDS.setVolatile(epochWords, 0, eraCounter << 1);
         CURRENT_EPOCH.setVolatile(this, 0);
     }
 
-    private int binIndex(int sizeClass, int epoch) {
+    int binIndex(int sizeClass, int epoch) {
         return sizeClass << epochShift | epoch;
     }
 
@@ -144,6 +146,31 @@ public final class SlabEngine {
         long ew = lvEpochWord(epoch);
         if ((ew & CLOSING) == 0) {
             int slab = bins[binIndex(sizeClass, epoch)].lvCurrent();
+            if (slab == SlabTable.NIL) {
+                counters.increment(ClassCounters.CURRENT_NULL, sizeClass);
+            } else {
+                long handle = tryClaim(sizeClass, epoch, ew, slab);
+                if (handle != 0) {
+                    return handle;
+                }
+                counters.increment(ClassCounters.CURRENT_FULL, sizeClass);
+            }
+        }
+        return allocSlow(sizeClass, epoch, ANY_ERA);
+    }
+
+    /** Era argument of {@link #allocInEra} meaning "whatever era the slot has now". */
+    static final long ANY_ERA = -1;
+
+    /**
+     * Allocates in {@code epoch} only while it is ACTIVE in {@code era} (a domain's epoch); 0 once
+     * that era is closed, even if the ring has come back to the slot.
+     */
+    public long allocInEra(int sizeClass, int epoch, long era) {
+        ensureOpen();
+        long ew = lvEpochWord(epoch);
+        if (ew == era << 1) {
+            int slab = bins[binIndex(sizeClass, epoch)].lvCurrent();
             if (slab != SlabTable.NIL) {
                 long handle = tryClaim(sizeClass, epoch, ew, slab);
                 if (handle != 0) {
@@ -151,7 +178,7 @@ public final class SlabEngine {
                 }
             }
         }
-        return allocSlow(sizeClass, epoch);
+        return allocSlow(sizeClass, epoch, era);
     }
 
     /**
@@ -184,28 +211,33 @@ public final class SlabEngine {
                 int slot = Long.numberOfTrailingZeros(bit);
                 int stamp = t.laStamp(slab, slot) + 1; // even (free) -> odd (allocated); only we write it now
                 t.soStamp(slab, slot, stamp);
+                ops.increment(StripedCounters.ALLOCS, sizeClass);
                 return Handles.pack(tag, slab, stamp >>> 1, slot, sizeClass);
             }
+            ops.increment(StripedCounters.ALLOC_CAS_RETRIES, sizeClass);
         }
     }
 
-    private long allocSlow(int sizeClass, int epoch) {
+    private long allocSlow(int sizeClass, int epoch, long era) {
         Bin bin = bins[binIndex(sizeClass, epoch)];
+        counters.increment(ClassCounters.SLOW_PATH_HITS, sizeClass);
         for (;;) {
             ensureOpen();
             long ew = lvEpochWord(epoch);
-            if ((ew & CLOSING) != 0) {
+            if ((ew & CLOSING) != 0 || (era != ANY_ERA && ew != era << 1)) {
+                counters.increment(ClassCounters.SLOW_EPOCH_CLOSED, sizeClass);
                 refusals.incrementAndGet(REFUSED_EPOCH_CLOSED);
                 return 0;
             }
             int slab;
-            bin.lock.lock();
+            lock(bin);
             try {
                 if (lvEpochWord(epoch) != ew) {
                     continue;
                 }
                 slab = findSlabWithRoom(bin);
                 if (slab == SlabTable.NIL) {
+                    counters.increment(ClassCounters.SLOW_CACHE_MISS, sizeClass);
                     slab = pool.acquire();
                     if (slab == SlabTable.NIL) {
                         refusals.incrementAndGet(REFUSED_RESERVATION_EXHAUSTED);
@@ -215,7 +247,7 @@ public final class SlabEngine {
                     table.svWord(slab, 0);
                     emptySlabAppeared(bin);
                     bin.link(slab, SlabTable.LIST_PARTIAL);
-                    newSlabs.incrementAndGet(sizeClass);
+                    counters.increment(ClassCounters.NEW_SLABS, sizeClass);
                 }
                 bin.svCurrent(slab);
             } finally {
@@ -244,8 +276,10 @@ public final class SlabEngine {
             // Full: park it on the full list. A free racing with this either sees LIST_FULL and moves
             // it back (onNoLongerFull), or freed before our re-read below, which then sees the room.
             bin.move(slab, SlabTable.LIST_FULL);
+            counters.increment(ClassCounters.PARTIAL_TO_FULL, bin.sizeClass);
             if ((~table.lvWord(slab) & full) != 0) {
                 bin.move(slab, SlabTable.LIST_PARTIAL);
+                counters.increment(ClassCounters.FULL_TO_PARTIAL, bin.sizeClass);
                 return slab;
             }
             slab = next;
@@ -311,6 +345,7 @@ public final class SlabEngine {
 
     /** After winning the stamp CAS: the slot is ours alone; give it back to its slab. */
     private void releaseOwnedSlot(int slab, int slot, long owner) {
+        ops.increment(StripedCounters.FREES, SlabTable.ownerClass(owner));
         table.clearIssued(slab, slot);
         long bit = 1L << slot;
         long old = table.getAndAddWord(slab, -bit); // the bit is set and only we clear it: same as &~bit
@@ -339,11 +374,12 @@ public final class SlabEngine {
             return;
         }
         Bin bin = binOf(owner);
-        bin.lock.lock();
+        lock(bin);
         try {
             if (table.laOwner(slab) == owner && table.lvList(slab) == SlabTable.LIST_FULL
                     && (~table.lvWord(slab) & SizeClasses.fullMask(bin.sizeClass)) != 0) {
                 bin.move(slab, SlabTable.LIST_PARTIAL);
+                counters.increment(ClassCounters.FULL_TO_PARTIAL, bin.sizeClass);
             }
         } finally {
             bin.lock.unlock();
@@ -353,16 +389,18 @@ public final class SlabEngine {
     private void onBecameEmpty(int slab, long owner) {
         Bin bin = binOf(owner);
         emptySlabAppeared(bin);
-        if (!isEraOpen(owner)
-                || (emptySlabsByClass.get(bin.sizeClass) > cacheCapacity && slab != bin.lvCurrent())) {
+        if (!isEraOpen(owner)) {
             retire(bin, slab, owner);
+        } else if (emptySlabsByClass.get(bin.sizeClass) > cacheCapacity && slab != bin.lvCurrent()
+                && retire(bin, slab, owner)) {
+            counters.increment(ClassCounters.OVERFLOWED, bin.sizeClass);
         }
     }
 
     /** Seals {@code slab} if it is still empty and still serves {@code owner}, then recycles it. */
-    private void retire(Bin bin, int slab, long owner) {
+    private boolean retire(Bin bin, int slab, long owner) {
         boolean sealed = false;
-        bin.lock.lock();
+        lock(bin);
         try {
             if (table.laOwner(slab) == owner && table.casWord(slab, 0, SlabTable.SEALED)) {
                 takeOutOfService(bin, slab);
@@ -372,7 +410,18 @@ public final class SlabEngine {
             bin.lock.unlock();
         }
         if (sealed) {
-            pool.release(new int[] {slab}, 1);
+            pool.release(bin.sizeClass, new int[] {slab}, 1, null);
+        }
+        return sealed;
+    }
+
+    /** Takes a bin lock, counting whether it was free (fast) or held by another thread (contended). */
+    private void lock(Bin bin) {
+        if (bin.lock.tryLock()) {
+            counters.increment(ClassCounters.LOCK_FAST, bin.sizeClass);
+        } else {
+            counters.increment(ClassCounters.LOCK_CONTENDED, bin.sizeClass);
+            bin.lock.lock();
         }
     }
 
@@ -380,8 +429,11 @@ public final class SlabEngine {
     private void takeOutOfService(Bin bin, int slab) {
         emptySlabGone(bin);
         bin.unlink(slab);
+        if (bin.lvCurrent() == slab) {
+            bin.svCurrent(SlabTable.NIL);
+        }
         table.soOwner(slab, SlabTable.NO_OWNER);
-        recycledSlabs.incrementAndGet(bin.sizeClass);
+        counters.increment(ClassCounters.RECYCLED, bin.sizeClass);
     }
 
     private void emptySlabAppeared(Bin bin) {
@@ -498,7 +550,7 @@ public final class SlabEngine {
 
     // ==== epochs ============================================================================
 
-    private long lvEpochWord(int epoch) {
+    long lvEpochWord(int epoch) {
         return (long) EPOCH_WORDS.getVolatile(epochWords, epoch);
     }
 
@@ -530,65 +582,127 @@ public final class SlabEngine {
     /**
      * Makes the next ring slot current and ACTIVE in a new era, and the current one CLOSING. Slabs
      * the next slot still holds from its previous era are swept first: empty ones are recycled,
-     * the others drain.
+     * the others drain. If an auto-closing domain wraps the epoch being left and no scope of it is
+     * open, that epoch is closed too.
      */
     public int advanceEpoch() {
         ensureOpen();
-        IntList retired = new IntList();
-        int next;
         ringLock.lock();
         try {
             int current = (int) CURRENT_EPOCH.getVolatile(this);
-            next = (current + 1) & (epochCount - 1);
+            int next = (current + 1) & (epochCount - 1);
             long ew = lvEpochWord(current);
             if ((ew & CLOSING) == 0) {
                 EPOCH_WORDS.setVolatile(epochWords, current, ew | CLOSING);
             }
+            SlabPool.ReleaseMeasure unmeasured = null;
             for (int c = 0; c < SizeClasses.COUNT; c++) {
+                IntList retired = new IntList();
                 sweep(bins[binIndex(c, next)], retired);
+                pool.release(c, retired.values, retired.size, unmeasured);
             }
             long era = ++eraCounter;
             openSinceNanos[next] = System.nanoTime();
+            meta.activate(next, era);
             EPOCH_WORDS.setVolatile(epochWords, next, era << 1);
             CURRENT_EPOCH.setVolatile(this, next);
+            if (meta.autoCloseEra(current) == ew >>> 1 && meta.refcount(current) == 0) {
+                closeLocked(current);
+            }
+            return next;
         } finally {
             ringLock.unlock();
         }
-        pool.release(retired.values, retired.size);
-        return next;
     }
 
-    /** Marks {@code epoch} CLOSING (if ACTIVE) and recycles its era's empty slabs now. */
+    /** Marks {@code epoch} CLOSING (if ACTIVE) and recycles its era's empty slabs now, with telemetry. */
     public void closeEpoch(int epoch) {
         ensureOpen();
-        IntList retired = new IntList();
         ringLock.lock();
         try {
-            long ew = lvEpochWord(epoch);
-            if ((ew & CLOSING) == 0) {
-                EPOCH_WORDS.setVolatile(epochWords, epoch, ew | CLOSING);
-            }
-            for (int c = 0; c < SizeClasses.COUNT; c++) {
-                sweep(bins[binIndex(c, epoch)], retired);
-            }
-            epochCloses.incrementAndGet();
+            closeLocked(epoch);
         } finally {
             ringLock.unlock();
         }
-        pool.release(retired.values, retired.size);
+    }
+
+    /**
+     * Closes {@code epoch} if it is still in {@code era} and no scope of it is open: for auto-closing
+     * domains. If it is still the current epoch, the close happens at the next advance.
+     */
+    public void closeIfIdle(int epoch, long era) {
+        ringLock.lock();
+        try {
+            if (isClosed() || (lvEpochWord(epoch) >>> 1) != era || meta.refcount(epoch) != 0) {
+                return;
+            }
+            if (epoch == (int) CURRENT_EPOCH.getVolatile(this) && (lvEpochWord(epoch) & CLOSING) == 0) {
+                meta.requestAutoClose(epoch, era);
+            } else {
+                closeLocked(epoch);
+            }
+        } finally {
+            ringLock.unlock();
+        }
+    }
+
+    /** Asks for {@code epoch} to be closed when it stops being current with no open scope (era-checked). */
+    public void requestAutoClose(int epoch, long era) {
+        ringLock.lock();
+        try {
+            if ((lvEpochWord(epoch) >>> 1) == era) {
+                meta.requestAutoClose(epoch, era);
+            }
+        } finally {
+            ringLock.unlock();
+        }
+    }
+
+    private void closeLocked(int epoch) {
+        long start = System.nanoTime();
+        long rssBefore = OsMemory.processRssBytes();
+        long ew = lvEpochWord(epoch);
+        if ((ew & CLOSING) == 0) {
+            EPOCH_WORDS.setVolatile(epochWords, epoch, ew | CLOSING);
+        }
+        SlabPool.ReleaseMeasure measure = new SlabPool.ReleaseMeasure();
+        long scannedTotal = 0;
+        long recycledTotal = 0;
+        for (int c = 0; c < SizeClasses.COUNT; c++) {
+            long classStart = System.nanoTime();
+            IntList retired = new IntList();
+            int scanned = sweep(bins[binIndex(c, epoch)], retired);
+            if (scanned == 0) {
+                continue; // telemetry counts only the classes a close scanned
+            }
+            pool.release(c, retired.values, retired.size, measure);
+            counters.increment(ClassCounters.CLOSE_CALLS, c);
+            counters.add(ClassCounters.CLOSE_SCANNED, c, scanned);
+            counters.add(ClassCounters.CLOSE_RECYCLED, c, retired.size);
+            counters.add(ClassCounters.CLOSE_NANOS, c, System.nanoTime() - classStart);
+            scannedTotal += scanned;
+            recycledTotal += retired.size;
+        }
+        long rssAfter = OsMemory.processRssBytes();
+        meta.recordClose(epoch, ew >>> 1, scannedTotal, recycledTotal, rssBefore, rssAfter,
+                measure.residentBefore, measure.residentAfter, measure.advisedBytes, System.nanoTime() - start);
     }
 
     /**
      * Under the ring lock, with the bin's era closed: every slab of the partial and full lists is
      * either sealed (it was empty) and collected for recycling, or moved to the draining list.
+     *
+     * @return the number of slabs looked at
      */
-    private void sweep(Bin bin, IntList retired) {
-        bin.lock.lock();
+    private int sweep(Bin bin, IntList retired) {
+        int scanned = 0;
+        lock(bin);
         try {
             bin.svCurrent(SlabTable.NIL);
             for (byte list = SlabTable.LIST_PARTIAL; list <= SlabTable.LIST_FULL; list++) {
                 for (int slab = bin.head(list); slab != SlabTable.NIL; ) {
                     int next = table.next(slab);
+                    scanned++;
                     if (table.casWord(slab, 0, SlabTable.SEALED)) {
                         takeOutOfService(bin, slab);
                         retired.add(slab);
@@ -601,6 +715,56 @@ public final class SlabEngine {
         } finally {
             bin.lock.unlock();
         }
+        return scanned;
+    }
+
+    // ==== labels and refcounts ==============================================================
+
+    /** Sets the label of {@code epoch}'s current era (validated and truncated by the caller). */
+    public void setLabel(int epoch, String label) {
+        ensureOpen();
+        meta.setLabel(epoch, label);
+    }
+
+    public String label(int epoch) {
+        ensureOpen();
+        return meta.label(epoch);
+    }
+
+    /** Sets the label only if the epoch has none yet, and only while it is in {@code era}. */
+    public void labelIfUnset(int epoch, long era, String label) {
+        ensureOpen();
+        meta.labelIfUnset(epoch, era, label);
+    }
+
+    /** +1 on the refcount of {@code epoch} in {@code era} ({@link #ANY_ERA}: its current era); false if the era is gone. */
+    public boolean incRefcount(int epoch, long era) {
+        ensureOpen();
+        return meta.incRefcount(epoch, era);
+    }
+
+    /** -1, saturating at 0 (an underflow is counted); returns the new count, or -1 if the era is gone. */
+    public long decRefcount(int epoch, long era) {
+        ensureOpen();
+        return meta.decRefcount(epoch, era);
+    }
+
+    public long refcount(int epoch) {
+        ensureOpen();
+        return meta.refcount(epoch);
+    }
+
+    public boolean leakDetection() {
+        return meta.leakDetection;
+    }
+
+    /** Leak attribution: remembers where an open scope was entered (no-op unless enabled). */
+    public void scopeOpened(int epoch, long era, long scopeId, String site) {
+        meta.scopeOpened(epoch, era, scopeId, site);
+    }
+
+    public void scopeClosed(int epoch, long scopeId) {
+        meta.scopeClosed(epoch, scopeId);
     }
 
     // ==== lifecycle and introspection =====================================================
@@ -667,27 +831,23 @@ public final class SlabEngine {
     }
 
     public long newSlabs(int sizeClass) {
-        return newSlabs.get(sizeClass);
+        return counters.get(ClassCounters.NEW_SLABS, sizeClass);
     }
 
     public long recycledSlabs(int sizeClass) {
-        return recycledSlabs.get(sizeClass);
+        return counters.get(ClassCounters.RECYCLED, sizeClass);
     }
 
     public long madviseCalls() {
-        return pool.madviseCalls.get();
+        return counters.total(ClassCounters.MADVISE_CALLS);
     }
 
     public long madviseBytes() {
-        return pool.madviseBytes.get();
+        return counters.total(ClassCounters.MADVISE_BYTES);
     }
 
     public long madviseFailures() {
-        return pool.madviseFailures.get();
-    }
-
-    public long epochCloses() {
-        return epochCloses.get();
+        return counters.total(ClassCounters.MADVISE_FAILURES);
     }
 
     /** Slab ids ever handed out; {@code × 4096} = bytes of the reservation ever touched. */
@@ -772,6 +932,12 @@ public final class SlabEngine {
             }
             return total;
         }
+    }
+
+    /** An immutable snapshot of every figure; see {@link SnapshotBuilder}. */
+    public io.tslab.stats.AllocatorSnapshot snapshot() {
+        ensureOpen();
+        return new SnapshotBuilder(this).build();
     }
 
     /**

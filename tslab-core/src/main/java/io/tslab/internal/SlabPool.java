@@ -46,17 +46,16 @@ final class SlabPool {
     @SuppressWarnings("unused") // accessed through CREATED
     private int created;
 
-    final AtomicLong madviseCalls = new AtomicLong();
-    final AtomicLong madviseBytes = new AtomicLong();
-    final AtomicLong madviseFailures = new AtomicLong();
+    private final ClassCounters counters;
     final AtomicLong lockFastAcquires = new AtomicLong();
     final AtomicLong lockContended = new AtomicLong();
 
     /**
      * @param advice the {@code madvise} advice for recycled slabs, or 0 to keep their pages
      */
-    SlabPool(SlabTable table, MemorySegment memory, int maxSlabs, int advice, long pageSize) {
+    SlabPool(SlabTable table, MemorySegment memory, int maxSlabs, int advice, long pageSize, ClassCounters counters) {
         this.table = table;
+        this.counters = counters;
         this.memory = memory;
         this.maxSlabs = maxSlabs;
         this.advice = advice;
@@ -109,38 +108,43 @@ final class SlabPool {
         }
     }
 
+    /** What a release measured; filled only when asked for (epoch closes). */
+    static final class ReleaseMeasure {
+        long residentBefore;
+        long residentAfter;
+        long advisedBytes;
+    }
+
     /**
-     * Returns sealed slabs to the pool, giving their pages back to the OS first.
-     *
-     * @return the bytes passed to {@code madvise} successfully
+     * Returns sealed slabs of class {@code sizeClass} to the pool, giving their pages back to the OS
+     * first. With a {@code measure}, the resident bytes of the released ranges are read with
+     * {@code mincore} right before and right after the {@code madvise}.
      */
-    long release(int[] slabs, int count) {
+    void release(int sizeClass, int[] slabs, int count, ReleaseMeasure measure) {
         if (count == 0) {
-            return 0;
+            return;
         }
         Arrays.sort(slabs, 0, count);
         if (pooledPerPage == null) {
-            long advised = adviseRuns(slabs, count);
+            adviseRuns(sizeClass, slabs, count, measure);
             lockCounted();
             try {
                 push(slabs, count);
             } finally {
                 lock.unlock();
             }
-            return advised;
+            return;
         }
         lockCounted();
         try {
             push(slabs, count);
-            long advised = 0;
             for (int i = 0; i < count; i++) {
                 int page = slabs[i] / slabsPerPage;
                 if (++pooledPerPage[page] == slabsPerPage) {
-                    advised += advise((long) page * slabsPerPage * SizeClasses.SLAB_SIZE,
-                            (long) slabsPerPage * SizeClasses.SLAB_SIZE);
+                    advise(sizeClass, (long) page * slabsPerPage * SizeClasses.SLAB_SIZE,
+                            (long) slabsPerPage * SizeClasses.SLAB_SIZE, measure);
                 }
             }
-            return advised;
         } finally {
             lock.unlock();
         }
@@ -156,32 +160,37 @@ final class SlabPool {
         }
     }
 
-    /** madvise each run of consecutive slab ids with one call. */
-    private long adviseRuns(int[] sorted, int count) {
-        long advised = 0;
+    /** One madvise per run of consecutive slab ids. */
+    private void adviseRuns(int sizeClass, int[] sorted, int count, ReleaseMeasure measure) {
         int start = 0;
         for (int i = 1; i <= count; i++) {
             if (i == count || sorted[i] != sorted[i - 1] + 1) {
-                advised += advise((long) sorted[start] << SizeClasses.SLAB_SHIFT,
-                        (long) (i - start) << SizeClasses.SLAB_SHIFT);
+                advise(sizeClass, (long) sorted[start] << SizeClasses.SLAB_SHIFT,
+                        (long) (i - start) << SizeClasses.SLAB_SHIFT, measure);
                 start = i;
             }
         }
-        return advised;
     }
 
-    private long advise(long offset, long length) {
-        if (advice == 0) {
-            return 0;
+    private void advise(int sizeClass, long offset, long length, ReleaseMeasure measure) {
+        MemorySegment range = memory.asSlice(offset, length);
+        if (measure != null) {
+            measure.residentBefore += OsMemory.residentBytes(range);
         }
-        madviseCalls.incrementAndGet();
-        try {
-            OsMemory.madvise(memory.asSlice(offset, length), advice);
-            madviseBytes.addAndGet(length);
-            return length;
-        } catch (OsCallException e) {
-            madviseFailures.incrementAndGet();
-            return 0;
+        if (advice != 0) {
+            counters.increment(ClassCounters.MADVISE_CALLS, sizeClass);
+            try {
+                OsMemory.madvise(range, advice);
+                counters.add(ClassCounters.MADVISE_BYTES, sizeClass, length);
+                if (measure != null) {
+                    measure.advisedBytes += length;
+                }
+            } catch (OsCallException e) {
+                counters.increment(ClassCounters.MADVISE_FAILURES, sizeClass);
+            }
+        }
+        if (measure != null) {
+            measure.residentAfter += OsMemory.residentBytes(range);
         }
     }
 

@@ -3,26 +3,11 @@ package io.tslab.stats;
 import java.util.Map;
 
 /**
- * Allocator-wide figures at the time of a snapshot. Live counts are exact (popcount of every
- * slab's occupancy word) when no thread mutates the allocator during the snapshot.
- *
- * @param currentEpoch          the current ring slot, 0..epochs-1
- * @param currentEra            the era of the current slot
- * @param activeEpochCount      slots that accept allocations (0 or 1)
- * @param closingEpochCount     slots that refuse allocations
- * @param totalSlabsAllocated   slabs ever put into service
- * @param totalSlabsRecycled    slabs ever taken out of service
- * @param netSlabs              slabs in service now (allocated − recycled, never negative)
- * @param mappedBytes           the reservation (virtual)
- * @param committedBytes        bytes of the reservation ever handed out as slabs
- * @param residentBytes         bytes of the used reservation resident in RAM now ({@code mincore})
- * @param liveObjects           objects allocated and not freed
- * @param liveBytes             live objects × their class size
- * @param totalMadviseCalls     {@code madvise} calls made
- * @param totalMadviseBytes     bytes advised successfully
- * @param totalMadviseFailures  {@code madvise} calls that failed
- * @param allocRefusedByReason  allocations that returned 0, by reason
- * @param invalidFreesByReason  frees that returned false, by reason
+ * Allocator-wide figures. In JSON they sit at the top level of the snapshot document, under the
+ * snake_case of each component name ({@code liveObjects} → {@code live_objects}); {@code
+ * docs/stats-reference.md} explains each one. Counts of objects and slabs are exact when no thread
+ * mutates the allocator while the snapshot is taken; {@code estimated_*} values are estimates;
+ * {@code rss_bytes_current} is the whole process.
  */
 public record GlobalStats(
         int currentEpoch,
@@ -32,29 +17,44 @@ public record GlobalStats(
         long totalSlabsAllocated,
         long totalSlabsRecycled,
         long netSlabs,
+        long pooledSlabs,
         long mappedBytes,
         long committedBytes,
         long residentBytes,
+        long rssBytesCurrent,
+        long estimatedSlabRssBytes,
         long liveObjects,
         long liveBytes,
+        long totalAllocations,
+        long totalFrees,
+        long totalSlowPathHits,
+        long totalSlowCacheMiss,
+        long totalSlowEpochClosed,
+        long totalCacheOverflows,
         long totalMadviseCalls,
         long totalMadviseBytes,
         long totalMadviseFailures,
-        Map<String, Long> allocRefusedByReason,
-        Map<String, Long> invalidFreesByReason) {
+        long totalAllocRefused,
+        long allocRefusedEpochClosed,
+        long allocRefusedReservationExhausted,
+        long totalInvalidFrees,
+        Map<String, Long> invalidFreesByReason,
+        long totalRefcountUnderflows,
+        long totalEpochCloseCalls,
+        long totalBitmapAllocCasRetries,
+        long totalBitmapFreeCasRetries,
+        long totalBitmapAllocAttempts,
+        long totalBitmapFreeAttempts,
+        long totalLockFastAcquire,
+        long totalLockContended) {
 
     public GlobalStats {
-        allocRefusedByReason = Map.copyOf(allocRefusedByReason);
-        invalidFreesByReason = Map.copyOf(invalidFreesByReason);
+        invalidFreesByReason = Snapshots.orderedCopy(invalidFreesByReason);
     }
 
-    /** Allocations refused, all reasons. */
-    public long totalAllocRefused() {
-        return allocRefusedByReason.values().stream().mapToLong(Long::longValue).sum();
-    }
-
-    /** Frees rejected, all reasons. */
-    public long totalInvalidFrees() {
-        return invalidFreesByReason.values().stream().mapToLong(Long::longValue).sum();
+    /** The refused allocations by reason: {@code epoch_closed}, {@code reservation_exhausted}. */
+    public Map<String, Long> allocRefusedByReason() {
+        return Snapshots.orderedCopy(java.util.Map.of("epoch_closed", allocRefusedEpochClosed,
+                "reservation_exhausted", allocRefusedReservationExhausted));
     }
 }

@@ -13,8 +13,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -176,20 +174,49 @@ public final class OsMemory {
     /**
      * The resident set size of this process, from {@code /proc/self/statm}; 0 when it cannot be
      * read. It covers every thread and library of the JVM, so a change in it is only a heuristic
-     * about this allocator.
+     * about this allocator. The file stays open and is re-read in place ({@code pread} at offset
+     * 0), so a read costs one system call and allocates nothing.
      */
     public static long processRssBytes() {
-        try {
-            byte[] bytes = Files.readAllBytes(STATM);
-            String text = new String(bytes, StandardCharsets.US_ASCII);
-            int first = text.indexOf(' ');
-            int second = text.indexOf(' ', first + 1);
-            if (first < 0 || second < 0) {
+        return StatmReader.INSTANCE.residentBytes();
+    }
+
+    /** One open {@code /proc/self/statm}, re-read in place under a lock. */
+    private static final class StatmReader {
+        static final StatmReader INSTANCE = new StatmReader();
+        private final java.nio.channels.FileChannel channel;
+        private final java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(256);
+
+        private StatmReader() {
+            java.nio.channels.FileChannel open;
+            try {
+                open = java.nio.channels.FileChannel.open(STATM, java.nio.file.StandardOpenOption.READ);
+            } catch (IOException | UnsupportedOperationException e) {
+                open = null;
+            }
+            channel = open;
+        }
+
+        synchronized long residentBytes() {
+            if (channel == null) {
                 return 0;
             }
-            return Long.parseLong(text, first + 1, second, 10) * PAGE_SIZE;
-        } catch (IOException | NumberFormatException e) {
-            return 0;
+            try {
+                buffer.clear();
+                int n = channel.read(buffer, 0);
+                // "size resident shared text lib data dt": the second field, in pages
+                int i = 0;
+                while (i < n && buffer.get(i) != ' ') {
+                    i++;
+                }
+                long pages = 0;
+                for (i++; i < n && buffer.get(i) >= '0' && buffer.get(i) <= '9'; i++) {
+                    pages = pages * 10 + (buffer.get(i) - '0');
+                }
+                return pages * PAGE_SIZE;
+            } catch (IOException e) {
+                return 0;
+            }
         }
     }
 

@@ -1,0 +1,281 @@
+package io.tslab.internal;
+
+import io.tslab.EpochState;
+import io.tslab.internal.os.OsMemory;
+import io.tslab.stats.AllocatorSnapshot;
+import io.tslab.stats.ClassEpochStats;
+import io.tslab.stats.ClassStats;
+import io.tslab.stats.EpochStats;
+import io.tslab.stats.GlobalStats;
+import io.tslab.stats.LastEpochClose;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds an {@link AllocatorSnapshot}: copies the epoch metadata under the ring lock (which only
+ * advances and closes take), then walks every slab without a lock: the owner gives class, epoch and
+ * era, the occupancy word's popcount gives live objects, the list id gives partial / full /
+ * draining. Counters are read last. Exact when no thread mutates the allocator meanwhile.
+ */
+final class SnapshotBuilder {
+    private final SlabEngine engine;
+    private final int epochs;
+
+    // Per (class, epoch), latest era of the slot.
+    private final long[][] live;
+    private final long[][] partial;
+    private final long[][] full;
+    private final long[][] draining;
+    private final long[][] empty;
+    // Per (class, epoch), slabs of earlier eras (all draining).
+    private final long[][] olderSlabs;
+    private final long[][] olderLive;
+    private final List<List<Long>> eras = new ArrayList<>();
+
+    SnapshotBuilder(SlabEngine engine) {
+        this.engine = engine;
+        this.epochs = engine.epochCount;
+        live = new long[SizeClasses.COUNT][epochs];
+        partial = new long[SizeClasses.COUNT][epochs];
+        full = new long[SizeClasses.COUNT][epochs];
+        draining = new long[SizeClasses.COUNT][epochs];
+        empty = new long[SizeClasses.COUNT][epochs];
+        olderSlabs = new long[SizeClasses.COUNT][epochs];
+        olderLive = new long[SizeClasses.COUNT][epochs];
+        for (int i = 0; i < SizeClasses.COUNT * epochs; i++) {
+            eras.add(new ArrayList<>(2));
+        }
+    }
+
+    AllocatorSnapshot build() {
+        Instant now = Instant.now();
+        long nowNanos = System.nanoTime();
+        long[] epochWords = new long[epochs];
+        long[] openSinceWall = new long[epochs];
+        long[] openSinceMono = new long[epochs];
+        long[][] close = new long[epochs][6];
+        int current;
+        engine.ringLock.lock();
+        try {
+            current = engine.currentEpoch();
+            for (int e = 0; e < epochs; e++) {
+                epochWords[e] = engine.lvEpochWord(e);
+                openSinceWall[e] = engine.meta.openSinceWallNanos(e);
+                openSinceMono[e] = engine.openSinceNanos[e];
+                for (int f = 0; f < 6; f++) {
+                    close[e][f] = engine.meta.closeFigure(e, f);
+                }
+            }
+        } finally {
+            engine.ringLock.unlock();
+        }
+        walkSlabs(epochWords);
+
+        long residentBytes = engine.residentBytes();
+        List<ClassStats> classes = classStats(epochWords);
+        List<EpochStats> epochStats = epochStats(epochWords, openSinceWall, openSinceMono, close, nowNanos);
+        List<ClassEpochStats> classEpochs = classEpochStats(epochWords);
+        GlobalStats global = globalStats(current, epochWords, classes, residentBytes);
+        LastEpochClose last = engine.meta.lastClose();
+        return new AllocatorSnapshot(AllocatorSnapshot.SCHEMA_VERSION,
+                now.getEpochSecond() * 1_000_000_000L + now.getNano(), ProcessHandle.current().pid(),
+                engine.name, engine.pageSize, SizeClasses.SLAB_SIZE, epochs, AllocatorSnapshot.STATS_VERSION,
+                StripedCounters.ENABLED, engine.meta.leakDetection, global, classes, epochStats, classEpochs, last);
+    }
+
+    private void walkSlabs(long[] epochWords) {
+        SlabTable table = engine.table;
+        int created = engine.pool.laCreated();
+        for (int slab = 0; slab < created; slab++) {
+            long owner = table.laOwner(slab);
+            if (owner == SlabTable.NO_OWNER) {
+                continue;
+            }
+            int c = SlabTable.ownerClass(owner);
+            long word = table.lvWord(slab);
+            long mask = SizeClasses.fullMask(c);
+            if (word == SlabTable.SEALED && mask != SlabTable.SEALED) {
+                continue; // being recycled right now
+            }
+            int e = SlabTable.ownerEpoch(owner);
+            long era = SlabTable.ownerEra(owner);
+            int objects = Long.bitCount(word & mask);
+            List<Long> present = eras.get(c * epochs + e);
+            if (!present.contains(era)) {
+                present.add(era);
+            }
+            if (era >= epochWords[e] >>> 1) {
+                live[c][e] += objects;
+                switch (table.lvList(slab)) {
+                    case SlabTable.LIST_FULL -> full[c][e]++;
+                    case SlabTable.LIST_DRAINING -> draining[c][e]++;
+                    default -> partial[c][e]++;
+                }
+                if (objects == 0) {
+                    empty[c][e]++;
+                }
+            } else {
+                olderSlabs[c][e]++;
+                olderLive[c][e] += objects;
+            }
+        }
+    }
+
+    private static long sum(long[] row) {
+        long total = 0;
+        for (long v : row) {
+            total += v;
+        }
+        return total;
+    }
+
+    private List<ClassStats> classStats(long[] epochWords) {
+        ClassCounters k = engine.counters;
+        StripedCounters ops = engine.ops;
+        List<ClassStats> list = new ArrayList<>(SizeClasses.COUNT);
+        for (int c = 0; c < SizeClasses.COUNT; c++) {
+            long slabs = sum(partial[c]) + sum(full[c]) + sum(draining[c]) + sum(olderSlabs[c]);
+            long objects = sum(live[c]) + sum(olderLive[c]);
+            long cacheSize = 0;
+            for (int e = 0; e < epochs; e++) {
+                if ((epochWords[e] & 1) == 0) {
+                    cacheSize += engine.bins[engine.binIndex(c, e)].lvEmptySlabs();
+                }
+            }
+            long allocRetries = ops.sum(StripedCounters.ALLOC_CAS_RETRIES, c);
+            long allocs = ops.sum(StripedCounters.ALLOCS, c);
+            long frees = ops.sum(StripedCounters.FREES, c);
+            long lockFast = k.get(ClassCounters.LOCK_FAST, c);
+            long lockContended = k.get(ClassCounters.LOCK_CONTENDED, c);
+            long newSlabs = k.get(ClassCounters.NEW_SLABS, c);
+            long recycled = k.get(ClassCounters.RECYCLED, c);
+            list.add(new ClassStats(c, SizeClasses.size(c), SizeClasses.slots(c),
+                    k.get(ClassCounters.SLOW_PATH_HITS, c), newSlabs,
+                    k.get(ClassCounters.PARTIAL_TO_FULL, c), k.get(ClassCounters.FULL_TO_PARTIAL, c),
+                    k.get(ClassCounters.CURRENT_NULL, c), k.get(ClassCounters.CURRENT_FULL, c),
+                    recycled, k.get(ClassCounters.OVERFLOWED, c),
+                    k.get(ClassCounters.SLOW_CACHE_MISS, c), k.get(ClassCounters.SLOW_EPOCH_CLOSED, c),
+                    k.get(ClassCounters.MADVISE_CALLS, c), k.get(ClassCounters.MADVISE_BYTES, c),
+                    k.get(ClassCounters.MADVISE_FAILURES, c),
+                    k.get(ClassCounters.CLOSE_CALLS, c), k.get(ClassCounters.CLOSE_SCANNED, c),
+                    k.get(ClassCounters.CLOSE_RECYCLED, c), k.get(ClassCounters.CLOSE_NANOS, c),
+                    allocRetries, 0, allocs, frees, lockFast, lockContended,
+                    ratio(allocRetries, allocs), 0.0, ratio(lockContended, lockFast + lockContended),
+                    cacheSize, engine.cacheCapacity, Math.max(0, cacheSize - engine.cacheCapacity),
+                    sum(partial[c]), sum(full[c]), sum(draining[c]) + sum(olderSlabs[c]),
+                    objects, objects * SizeClasses.size(c),
+                    100.0 * ratio(recycled, newSlabs), slabs, slabs * SizeClasses.SLAB_SIZE));
+        }
+        return list;
+    }
+
+    private List<EpochStats> epochStats(long[] epochWords, long[] openSinceWall, long[] openSinceMono,
+                                        long[][] close, long nowNanos) {
+        List<EpochStats> list = new ArrayList<>(epochs);
+        for (int e = 0; e < epochs; e++) {
+            long era = epochWords[e] >>> 1;
+            long objects = 0;
+            long bytes = 0;
+            long p = 0;
+            long f = 0;
+            long d = 0;
+            long emptyPartial = 0;
+            long older = 0;
+            long olderObjects = 0;
+            for (int c = 0; c < SizeClasses.COUNT; c++) {
+                objects += live[c][e];
+                bytes += live[c][e] * SizeClasses.size(c);
+                p += partial[c][e];
+                f += full[c][e];
+                d += draining[c][e];
+                emptyPartial += engine.bins[engine.binIndex(c, e)].lvEmptySlabs();
+                older += olderSlabs[c][e];
+                olderObjects += olderLive[c][e];
+            }
+            double age = era == 0 ? 0.0 : Math.max(0, nowNanos - openSinceMono[e]) / 1e9;
+            list.add(new EpochStats(e, era, (epochWords[e] & 1) == 0 ? EpochState.ACTIVE : EpochState.CLOSING,
+                    era == 0 ? 0 : openSinceWall[e], age, objects, bytes, engine.meta.refcount(e),
+                    engine.meta.label(e), p, f, d, (p + f + d) * SizeClasses.SLAB_SIZE,
+                    emptyPartial, emptyPartial, emptyPartial * SizeClasses.SLAB_SIZE, older, olderObjects,
+                    close[e][EpochMetadata.CLOSE_COUNT], close[e][EpochMetadata.RSS_BEFORE],
+                    close[e][EpochMetadata.RSS_AFTER], close[e][EpochMetadata.RESIDENT_BEFORE],
+                    close[e][EpochMetadata.RESIDENT_AFTER], close[e][EpochMetadata.MADVISE_BYTES],
+                    engine.meta.leakSites(e, era)));
+        }
+        return list;
+    }
+
+    private List<ClassEpochStats> classEpochStats(long[] epochWords) {
+        List<ClassEpochStats> list = new ArrayList<>();
+        for (int c = 0; c < SizeClasses.COUNT; c++) {
+            for (int e = 0; e < epochs; e++) {
+                List<Long> present = eras.get(c * epochs + e);
+                if (present.isEmpty()) {
+                    continue;
+                }
+                present.sort(null);
+                list.add(new ClassEpochStats(c, SizeClasses.size(c), e, epochWords[e] >>> 1,
+                        live[c][e] + olderLive[c][e], partial[c][e], full[c][e],
+                        draining[c][e] + olderSlabs[c][e], empty[c][e], present));
+            }
+        }
+        return list;
+    }
+
+    private GlobalStats globalStats(int current, long[] epochWords, List<ClassStats> classes, long residentBytes) {
+        int closing = 0;
+        for (long w : epochWords) {
+            closing += (int) (w & 1);
+        }
+        long allocated = 0;
+        long recycled = 0;
+        long netSlabs = 0;
+        long liveObjects = 0;
+        long liveBytes = 0;
+        long allocs = 0;
+        long frees = 0;
+        long allocRetries = 0;
+        long lockFast = engine.pool.lockFastAcquires.get();
+        long lockContended = engine.pool.lockContended.get();
+        for (ClassStats s : classes) {
+            allocated += s.newSlabCount();
+            recycled += s.emptySlabRecycled();
+            netSlabs += s.netSlabs();
+            liveObjects += s.liveObjects();
+            liveBytes += s.liveBytes();
+            allocs += s.bitmapAllocAttempts();
+            frees += s.bitmapFreeAttempts();
+            allocRetries += s.bitmapAllocCasRetries();
+            lockFast += s.lockFastAcquire();
+            lockContended += s.lockContended();
+        }
+        ClassCounters k = engine.counters;
+        Map<String, Long> invalid = new LinkedHashMap<>();
+        long invalidTotal = 0;
+        for (int r = 0; r < SlabEngine.REJECTION_REASONS.size(); r++) {
+            long n = engine.rejections.get(r);
+            invalid.put(SlabEngine.REJECTION_REASONS.get(r), n);
+            invalidTotal += n;
+        }
+        long refusedClosed = engine.refusals.get(SlabEngine.REFUSED_EPOCH_CLOSED);
+        long refusedExhausted = engine.refusals.get(SlabEngine.REFUSED_RESERVATION_EXHAUSTED);
+        return new GlobalStats(current, epochWords[current] >>> 1, epochs - closing, closing,
+                allocated, recycled, netSlabs, engine.pool.pooled(), engine.reservedBytes,
+                (long) engine.pool.laCreated() * SizeClasses.SLAB_SIZE, residentBytes,
+                OsMemory.processRssBytes(), netSlabs * SizeClasses.SLAB_SIZE, liveObjects, liveBytes,
+                allocs, frees, k.total(ClassCounters.SLOW_PATH_HITS), k.total(ClassCounters.SLOW_CACHE_MISS),
+                k.total(ClassCounters.SLOW_EPOCH_CLOSED), k.total(ClassCounters.OVERFLOWED),
+                k.total(ClassCounters.MADVISE_CALLS), k.total(ClassCounters.MADVISE_BYTES),
+                k.total(ClassCounters.MADVISE_FAILURES), refusedClosed + refusedExhausted, refusedClosed,
+                refusedExhausted, invalidTotal, invalid, engine.meta.refcountUnderflows(),
+                engine.meta.closeCalls(), allocRetries, 0, allocs, frees, lockFast, lockContended);
+    }
+
+    private static double ratio(long numerator, long denominator) {
+        return denominator == 0 ? 0.0 : (double) numerator / denominator;
+    }
+}
