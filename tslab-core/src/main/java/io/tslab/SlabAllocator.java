@@ -1,5 +1,7 @@
 package io.tslab;
 
+import io.tslab.internal.Channels;
+import io.tslab.internal.LiveAllocators;
 import io.tslab.internal.SizeClasses;
 import io.tslab.internal.SlabEngine;
 import io.tslab.internal.os.OsMemory;
@@ -57,6 +59,7 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
 
     private final SlabEngine engine;
     private final boolean autoCloseDomains;
+    private final Registration registration;
 
     private SlabAllocator(Builder builder) {
         this.engine = new SlabEngine(builder.name, builder.reserveBytes, builder.epochs, builder.cacheCapacity,
@@ -66,6 +69,50 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
                     case NONE -> 0;
                 }, builder.leakDetection);
         this.autoCloseDomains = builder.autoCloseDomains;
+        this.registration = new Registration(builder.publishStatsFile, builder.registerMXBean);
+        Channels.start();
+        LiveAllocators.register(registration);
+    }
+
+    /** This allocator as the publishing channels see it. */
+    private final class Registration implements LiveAllocators.Entry {
+        private final boolean statsFile;
+        private final boolean mxBean;
+
+        Registration(boolean statsFile, boolean mxBean) {
+            this.statsFile = statsFile;
+            this.mxBean = mxBean;
+        }
+
+        @Override
+        public String name() {
+            return engine.name();
+        }
+
+        @Override
+        public AllocatorSnapshot snapshot() {
+            return engine.snapshot();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return engine.isClosed();
+        }
+
+        @Override
+        public SlabEngine engine() {
+            return engine;
+        }
+
+        @Override
+        public boolean publishStatsFile() {
+            return statsFile;
+        }
+
+        @Override
+        public boolean registerMXBean() {
+            return mxBean;
+        }
     }
 
     /** A builder with every setting at its default. */
@@ -297,6 +344,9 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public void close() {
+        if (!engine.isClosed()) {
+            LiveAllocators.unregister(registration);
+        }
         engine.close();
     }
 
@@ -349,6 +399,8 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
         private ReclaimPolicy reclaimPolicy = ReclaimPolicy.DONTNEED;
         private boolean leakDetection = Boolean.getBoolean("tslab.leakDetection");
         private boolean autoCloseDomains;
+        private boolean publishStatsFile = !"false".equalsIgnoreCase(System.getProperty("tslab.statsFile", "true"));
+        private boolean registerMXBean = !"false".equalsIgnoreCase(System.getProperty("tslab.jmx", "true"));
 
         private Builder() {
         }
@@ -404,6 +456,24 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
          */
         public Builder leakDetection(boolean enabled) {
             this.leakDetection = enabled;
+            return this;
+        }
+
+        /**
+         * Whether the allocator is published in this JVM's stats file ({@code /dev/shm/tslab-<user>/<pid>},
+         * read by {@code tslab}). Default: on, unless {@code -Dtslab.statsFile=false}.
+         */
+        public Builder publishStatsFile(boolean enabled) {
+            this.publishStatsFile = enabled;
+            return this;
+        }
+
+        /**
+         * Whether the allocator gets an MXBean {@code io.tslab:type=Allocator,name=<name>}. Default: on,
+         * unless {@code -Dtslab.jmx=false}.
+         */
+        public Builder registerMXBean(boolean enabled) {
+            this.registerMXBean = enabled;
             return this;
         }
 
