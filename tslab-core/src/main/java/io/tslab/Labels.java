@@ -10,7 +10,7 @@ final class Labels {
     }
 
     /**
-     * Rejects control characters and cuts {@code label} to at most {@link SlabAllocator#MAX_LABEL_BYTES}
+     * Rejects control characters and unpaired surrogates, and cuts {@code label} to at most {@link SlabAllocator#MAX_LABEL_BYTES}
      * UTF-8 bytes without splitting a character.
      */
     static String sanitize(String label) {
@@ -20,6 +20,10 @@ final class Labels {
             if (Character.isISOControl(cp) || cp == 0x2028 || cp == 0x2029) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "label: control character U+%04X at index %d (expected: printable text)", cp, i));
+            }
+            if (Character.isSurrogate((char) cp) && cp <= 0xFFFF) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "label: unpaired surrogate U+%04X at index %d (expected: well-formed text)", cp, i));
             }
             i += Character.charCount(cp);
         }

@@ -47,6 +47,8 @@ final class Bin {
     private int emptySlabs;
 
     // Guarded by lock.
+    /** Allocations [0] and frees [1] of the slabs this bin has taken out of service. */
+    final long[] retiredCounts = new long[2];
     private final int[] heads = {SlabTable.NIL, SlabTable.NIL, SlabTable.NIL, SlabTable.NIL};
     private final int[] counts = new int[4];
 

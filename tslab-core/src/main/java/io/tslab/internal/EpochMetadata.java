@@ -34,8 +34,10 @@ final class EpochMetadata {
     private final AtomicLong closeCalls = new AtomicLong();
     private final List<Map<Long, Site>> openScopes;
 
+    /** Per slot: the era an auto-closing domain asked to close (0: none). Read without the ring lock as a hint. */
+    private final java.util.concurrent.atomic.AtomicLongArray autoCloseEras;
+
     // Guarded by the ring lock.
-    private final long[] autoCloseEras;
     private final long[] openSinceWallNanos;
     private final long[][] closeFigures;
     private volatile LastEpochClose lastClose = LastEpochClose.NONE;
@@ -55,7 +57,7 @@ final class EpochMetadata {
         this.leakDetection = leakDetection;
         this.labels = new AtomicReferenceArray<>(epochs);
         this.refWords = new long[epochs];
-        this.autoCloseEras = new long[epochs];
+        this.autoCloseEras = new java.util.concurrent.atomic.AtomicLongArray(epochs);
         this.openSinceWallNanos = new long[epochs];
         this.closeFigures = new long[epochs][CLOSE_FIGURES];
         this.openScopes = new ArrayList<>(epochs);
@@ -69,7 +71,7 @@ final class EpochMetadata {
     void activate(int epoch, long era) {
         labels.set(epoch, "");
         LONGS.setVolatile(refWords, epoch, era << COUNT_BITS);
-        autoCloseEras[epoch] = 0;
+        autoCloseEras.set(epoch, 0);
         Instant now = Instant.now();
         openSinceWallNanos[epoch] = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         java.util.Arrays.fill(closeFigures[epoch], 0);
@@ -143,11 +145,11 @@ final class EpochMetadata {
     // ---- auto-close -----------------------------------------------------------------------
 
     void requestAutoClose(int epoch, long era) {
-        autoCloseEras[epoch] = era;
+        autoCloseEras.set(epoch, era);
     }
 
     long autoCloseEra(int epoch) {
-        return autoCloseEras[epoch];
+        return autoCloseEras.get(epoch);
     }
 
     // ---- close telemetry --------------------------------------------------------------------

@@ -142,9 +142,21 @@ public final class SlabEngine {
 
     /** Allocates one object of class {@code sizeClass} in {@code epoch}; 0 when refused. */
     public long alloc(int sizeClass, int epoch) {
+        return allocInEra(sizeClass, epoch, ANY_ERA);
+    }
+
+    /** Era argument of {@link #allocInEra} meaning "whatever era the slot has now". */
+    static final long ANY_ERA = -1;
+
+    /**
+     * Allocates in {@code epoch} while it is ACTIVE, and with {@code era} other than {@link
+     * #ANY_ERA} only while it is ACTIVE in that era (a domain's epoch): 0 once that era is closed,
+     * even if the ring has come back to the slot.
+     */
+    public long allocInEra(int sizeClass, int epoch, long era) {
         ensureOpen();
         long ew = lvEpochWord(epoch);
-        if ((ew & CLOSING) == 0) {
+        if ((ew & CLOSING) == 0 && (era == ANY_ERA || ew == era << 1)) {
             int slab = bins[binIndex(sizeClass, epoch)].lvCurrent();
             if (slab == SlabTable.NIL) {
                 counters.increment(ClassCounters.CURRENT_NULL, sizeClass);
@@ -154,28 +166,6 @@ public final class SlabEngine {
                     return handle;
                 }
                 counters.increment(ClassCounters.CURRENT_FULL, sizeClass);
-            }
-        }
-        return allocSlow(sizeClass, epoch, ANY_ERA);
-    }
-
-    /** Era argument of {@link #allocInEra} meaning "whatever era the slot has now". */
-    static final long ANY_ERA = -1;
-
-    /**
-     * Allocates in {@code epoch} only while it is ACTIVE in {@code era} (a domain's epoch); 0 once
-     * that era is closed, even if the ring has come back to the slot.
-     */
-    public long allocInEra(int sizeClass, int epoch, long era) {
-        ensureOpen();
-        long ew = lvEpochWord(epoch);
-        if (ew == era << 1) {
-            int slab = bins[binIndex(sizeClass, epoch)].lvCurrent();
-            if (slab != SlabTable.NIL) {
-                long handle = tryClaim(sizeClass, epoch, ew, slab);
-                if (handle != 0) {
-                    return handle;
-                }
             }
         }
         return allocSlow(sizeClass, epoch, era);
@@ -209,10 +199,9 @@ public final class SlabEngine {
                     return 0;
                 }
                 int slot = Long.numberOfTrailingZeros(bit);
-                int stamp = t.laStamp(slab, slot) + 1; // even (free) -> odd (allocated); only we write it now
+                long stamp = t.laStamp(slab, slot) + 1; // even (free) -> odd (allocated); only we write it now
                 t.soStamp(slab, slot, stamp);
-                ops.increment(StripedCounters.ALLOCS, sizeClass);
-                return Handles.pack(tag, slab, stamp >>> 1, slot, sizeClass);
+                return Handles.pack(tag, slab, (int) (stamp >>> 1), slot, sizeClass);
             }
             ops.increment(StripedCounters.ALLOC_CAS_RETRIES, sizeClass);
         }
@@ -243,6 +232,7 @@ public final class SlabEngine {
                         refusals.incrementAndGet(REFUSED_RESERVATION_EXHAUSTED);
                         return 0;
                     }
+                    table.setStampBase(slab, table.stampSum(slab, SizeClasses.slots(sizeClass)));
                     table.soOwner(slab, SlabTable.owner(ew >>> 1, epoch, sizeClass));
                     table.svWord(slab, 0);
                     emptySlabAppeared(bin);
@@ -299,7 +289,7 @@ public final class SlabEngine {
         int slab = Handles.slab(handle);
         int slot = Handles.slot(handle);
         long owner = table.laOwner(slab);
-        int stamp = table.laStamp(slab, slot);
+        long stamp = table.laStamp(slab, slot);
         if (!isStampOf(stamp, handle) || !table.casStamp(slab, slot, stamp, stamp + 1)) {
             return reject(REJECT_STALE);
         }
@@ -328,7 +318,7 @@ public final class SlabEngine {
             return reject(REJECT_BAD_SLOT);
         }
         int slot = inSlab / size;
-        int stamp = table.laStamp(slab, slot);
+        long stamp = table.laStamp(slab, slot);
         // The issued segment is stored before its stamp is published and cleared before the slot
         // is released, so a stale segment never matches a later allocation of the slot.
         if ((stamp & 1) == 0 || table.laIssued(slab, slot) != segment
@@ -339,13 +329,12 @@ public final class SlabEngine {
         return true;
     }
 
-    private static boolean isStampOf(int stamp, long handle) {
+    private static boolean isStampOf(long stamp, long handle) {
         return (stamp & 1) != 0 && ((stamp >>> 1) & Handles.GEN_MASK) == Handles.generation(handle);
     }
 
     /** After winning the stamp CAS: the slot is ours alone; give it back to its slab. */
     private void releaseOwnedSlot(int slab, int slot, long owner) {
-        ops.increment(StripedCounters.FREES, SlabTable.ownerClass(owner));
         table.clearIssued(slab, slot);
         long bit = 1L << slot;
         long old = table.getAndAddWord(slab, -bit); // the bit is set and only we clear it: same as &~bit
@@ -427,6 +416,7 @@ public final class SlabEngine {
 
     /** Under the bin lock, after the CAS 0 -> SEALED. */
     private void takeOutOfService(Bin bin, int slab) {
+        table.addCounts(slab, SizeClasses.slots(bin.sizeClass), bin.retiredCounts);
         emptySlabGone(bin);
         bin.unlink(slab);
         if (bin.lvCurrent() == slab) {
@@ -743,10 +733,19 @@ public final class SlabEngine {
         return meta.incRefcount(epoch, era);
     }
 
-    /** -1, saturating at 0 (an underflow is counted); returns the new count, or -1 if the era is gone. */
+    /**
+     * -1, saturating at 0 (an underflow is counted); returns the new count, or -1 if the era is gone.
+     * The last holder to leave an epoch that an auto-closing domain wraps closes it (or, if it is
+     * still current, leaves that to the next advance).
+     */
     public long decRefcount(int epoch, long era) {
         ensureOpen();
-        return meta.decRefcount(epoch, era);
+        long eraNow = era == ANY_ERA ? lvEpochWord(epoch) >>> 1 : era;
+        long left = meta.decRefcount(epoch, era);
+        if (left == 0 && meta.autoCloseEra(epoch) == eraNow) {
+            closeIfIdle(epoch, eraNow);
+        }
+        return left;
     }
 
     public long refcount(int epoch) {

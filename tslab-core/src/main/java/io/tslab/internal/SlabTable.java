@@ -19,9 +19,14 @@ import java.lang.invoke.VarHandle;
  *   <li><b>owner</b>: {@code era << 11 | epoch << 3 | class} while in service, {@link #NO_OWNER}
  *       in the pool. Eras are unique per epoch activation, so the owner names the bin incarnation
  *       the slab serves.</li>
- *   <li><b>slot stamps</b> ({@code int} per slot): the number of state changes of the slot; odd =
+ *   <li><b>slot stamps</b> ({@code long} per slot): the number of state changes of the slot; odd =
  *       allocated, even = free. Allocation makes it odd, a free CASes it from the handle's odd value
- *       to the next even one, so exactly one free of one allocation can succeed.</li>
+ *       to the next even one, so exactly one free of one allocation can succeed. The stamps are also
+ *       the allocation and free counters: a slot with stamp {@code s} has seen {@code ceil(s/2)}
+ *       allocations and {@code floor(s/2)} frees, so counting costs the fast path nothing. 64 bits,
+ *       so that no slot ever wraps.</li>
+ *   <li><b>stamp base</b>: the sum of the slab's stamps when it was last put into service (guarded
+ *       by the bin lock), so that the counts of one incarnation can be told from earlier ones.</li>
  *   <li><b>list links</b> (next/prev, guarded by the owning bin's lock) and the list the slab is on
  *       (read without the lock by frees, hence volatile).</li>
  *   <li><b>issued segments</b>: for slots allocated through {@code SegmentAllocator}, the segment
@@ -50,7 +55,6 @@ final class SlabTable {
     static final int NIL = -1;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle BYTES = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle OBJECTS = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final VarHandle CHUNKS = MethodHandles.arrayElementVarHandle(Chunk[].class);
@@ -67,7 +71,8 @@ final class SlabTable {
     static final class Chunk {
         final long[] words = new long[CHUNK_SLABS << WORD_STRIDE_SHIFT];
         final long[] owners = new long[CHUNK_SLABS];
-        final int[] stamps = new int[CHUNK_SLABS << SizeClasses.SLOT_BITS];
+        final long[] stamps = new long[CHUNK_SLABS << SizeClasses.SLOT_BITS];
+        final long[] stampBases = new long[CHUNK_SLABS];
         final int[] next = new int[CHUNK_SLABS];
         final int[] prev = new int[CHUNK_SLABS];
         final byte[] lists = new byte[CHUNK_SLABS];
@@ -150,16 +155,56 @@ final class SlabTable {
 
     // ---- slot stamps ----------------------------------------------------------------------
 
-    int laStamp(int slab, int slot) {
-        return (int) INTS.getAcquire(chunk(slab).stamps, stampIndex(slab, slot));
+    long laStamp(int slab, int slot) {
+        return (long) LONGS.getAcquire(chunk(slab).stamps, stampIndex(slab, slot));
     }
 
-    void soStamp(int slab, int slot, int stamp) {
-        INTS.setRelease(chunk(slab).stamps, stampIndex(slab, slot), stamp);
+    void soStamp(int slab, int slot, long stamp) {
+        LONGS.setRelease(chunk(slab).stamps, stampIndex(slab, slot), stamp);
     }
 
-    boolean casStamp(int slab, int slot, int expected, int update) {
-        return INTS.compareAndSet(chunk(slab).stamps, stampIndex(slab, slot), expected, update);
+    boolean casStamp(int slab, int slot, long expected, long update) {
+        return LONGS.compareAndSet(chunk(slab).stamps, stampIndex(slab, slot), expected, update);
+    }
+
+    /** Sum of the first {@code slots} stamps of {@code slab}. */
+    long stampSum(int slab, int slots) {
+        Chunk c = chunk(slab);
+        int base = stampIndex(slab, 0);
+        long sum = 0;
+        for (int i = 0; i < slots; i++) {
+            sum += (long) LONGS.getOpaque(c.stamps, base + i);
+        }
+        return sum;
+    }
+
+    /**
+     * Adds to {@code counts[0]} the allocations and to {@code counts[1]} the frees the first
+     * {@code slots} slots of {@code slab} have seen since its stamp base: each stamp is read once,
+     * a stamp {@code s} counting {@code ceil(s/2)} allocations and {@code floor(s/2)} frees.
+     */
+    void addCounts(int slab, int slots, long[] counts) {
+        Chunk c = chunk(slab);
+        int base = stampIndex(slab, 0);
+        long sum = 0;
+        long odd = 0;
+        for (int i = 0; i < slots; i++) {
+            long stamp = (long) LONGS.getOpaque(c.stamps, base + i);
+            sum += stamp;
+            odd += stamp & 1;
+        }
+        long since = sum - c.stampBases[slab & CHUNK_MASK];
+        counts[0] += (since + odd) >>> 1;
+        counts[1] += (since - odd) >>> 1;
+    }
+
+    /** Guarded by the owning bin's lock. */
+    long stampBase(int slab) {
+        return chunk(slab).stampBases[slab & CHUNK_MASK];
+    }
+
+    void setStampBase(int slab, long base) {
+        chunk(slab).stampBases[slab & CHUNK_MASK] = base;
     }
 
     // ---- lists (links guarded by the bin lock; the list id is read without it) ---------------

@@ -17,9 +17,10 @@ import java.util.Map;
 
 /**
  * Builds an {@link AllocatorSnapshot}: copies the epoch metadata under the ring lock (which only
- * advances and closes take), then walks every slab without a lock: the owner gives class, epoch and
- * era, the occupancy word's popcount gives live objects, the list id gives partial / full /
- * draining. Counters are read last. Exact when no thread mutates the allocator meanwhile.
+ * advances and closes take), then walks every bin's slabs under that bin's lock: the owner gives the
+ * era, the occupancy word's popcount gives live objects, the list gives partial / full / draining,
+ * the slot stamps give allocations and frees. Counters are read last. Exact when no thread mutates
+ * the allocator meanwhile; under mutation every counter still only grows between snapshots.
  */
 final class SnapshotBuilder {
     private final SlabEngine engine;
@@ -35,6 +36,8 @@ final class SnapshotBuilder {
     private final long[][] olderSlabs;
     private final long[][] olderLive;
     private final List<List<Long>> eras = new ArrayList<>();
+    /** Per class: allocations [0] and frees [1], from the slot stamps. */
+    private final long[][] allocsAndFrees = new long[SizeClasses.COUNT][2];
 
     SnapshotBuilder(SlabEngine engine) {
         this.engine = engine;
@@ -73,7 +76,7 @@ final class SnapshotBuilder {
         } finally {
             engine.ringLock.unlock();
         }
-        walkSlabs(epochWords);
+        walkBins(epochWords);
 
         long residentBytes = engine.residentBytes();
         List<ClassStats> classes = classStats(epochWords);
@@ -87,40 +90,51 @@ final class SnapshotBuilder {
                 StripedCounters.ENABLED, engine.meta.leakDetection, global, classes, epochStats, classEpochs, last);
     }
 
-    private void walkSlabs(long[] epochWords) {
+    /**
+     * Walks each bin's lists under the bin's lock: the lists hold every slab in service, each in
+     * exactly one bin, and recycling (which folds a slab's counts into its bin) takes the same lock,
+     * so every allocation and free is counted exactly once, whatever runs meanwhile. The lock is
+     * held only while that bin's slabs are read; the allocation fast path never takes it.
+     */
+    private void walkBins(long[] epochWords) {
         SlabTable table = engine.table;
-        int created = engine.pool.laCreated();
-        for (int slab = 0; slab < created; slab++) {
-            long owner = table.laOwner(slab);
-            if (owner == SlabTable.NO_OWNER) {
-                continue;
-            }
-            int c = SlabTable.ownerClass(owner);
-            long word = table.lvWord(slab);
+        for (Bin bin : engine.bins) {
+            int c = bin.sizeClass;
+            int e = bin.epoch;
             long mask = SizeClasses.fullMask(c);
-            if (word == SlabTable.SEALED && mask != SlabTable.SEALED) {
-                continue; // being recycled right now
-            }
-            int e = SlabTable.ownerEpoch(owner);
-            long era = SlabTable.ownerEra(owner);
-            int objects = Long.bitCount(word & mask);
+            int slots = SizeClasses.slots(c);
+            long latestEra = epochWords[e] >>> 1;
             List<Long> present = eras.get(c * epochs + e);
-            if (!present.contains(era)) {
-                present.add(era);
-            }
-            if (era >= epochWords[e] >>> 1) {
-                live[c][e] += objects;
-                switch (table.lvList(slab)) {
-                    case SlabTable.LIST_FULL -> full[c][e]++;
-                    case SlabTable.LIST_DRAINING -> draining[c][e]++;
-                    default -> partial[c][e]++;
+            bin.lock.lock();
+            try {
+                allocsAndFrees[c][0] += bin.retiredCounts[0];
+                allocsAndFrees[c][1] += bin.retiredCounts[1];
+                for (byte list = SlabTable.LIST_PARTIAL; list <= SlabTable.LIST_DRAINING; list++) {
+                    for (int slab = bin.head(list); slab != SlabTable.NIL; slab = table.next(slab)) {
+                        table.addCounts(slab, slots, allocsAndFrees[c]);
+                        long era = SlabTable.ownerEra(table.laOwner(slab));
+                        int objects = Long.bitCount(table.lvWord(slab) & mask);
+                        if (!present.contains(era)) {
+                            present.add(era);
+                        }
+                        if (era >= latestEra) {
+                            live[c][e] += objects;
+                            switch (list) {
+                                case SlabTable.LIST_FULL -> full[c][e]++;
+                                case SlabTable.LIST_DRAINING -> draining[c][e]++;
+                                default -> partial[c][e]++;
+                            }
+                            if (objects == 0) {
+                                empty[c][e]++;
+                            }
+                        } else {
+                            olderSlabs[c][e]++;
+                            olderLive[c][e] += objects;
+                        }
+                    }
                 }
-                if (objects == 0) {
-                    empty[c][e]++;
-                }
-            } else {
-                olderSlabs[c][e]++;
-                olderLive[c][e] += objects;
+            } finally {
+                bin.lock.unlock();
             }
         }
     }
@@ -147,8 +161,8 @@ final class SnapshotBuilder {
                 }
             }
             long allocRetries = ops.sum(StripedCounters.ALLOC_CAS_RETRIES, c);
-            long allocs = ops.sum(StripedCounters.ALLOCS, c);
-            long frees = ops.sum(StripedCounters.FREES, c);
+            long allocs = allocsAndFrees[c][0];
+            long frees = allocsAndFrees[c][1];
             long lockFast = k.get(ClassCounters.LOCK_FAST, c);
             long lockContended = k.get(ClassCounters.LOCK_CONTENDED, c);
             long newSlabs = k.get(ClassCounters.NEW_SLABS, c);

@@ -4,26 +4,26 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Per-operation counters (allocations, frees, CAS retries) per size class, striped so that threads
+ * Counters of per-operation events that are not derived from slab state (CAS retries of slot
+ * claims), per size class, striped so that threads
  * do not contend on one cache line: a thread adds to the stripe its id hashes to (virtual threads
  * share the same bounded set of stripes). Adds are atomic, so sums are exact, and every cell only
  * grows, so a sum read twice never decreases.
  *
  * <pre>
- *  stripe 0: [allocs c0..c7][frees c0..c7][retries c0..c7][padding] | stripe 1: ...
+ *  stripe 0: [retries c0..c7][padding] | stripe 1: ...
  *             one 64-byte row per kind; a padding row keeps stripes off each other's lines
  * </pre>
  *
+ * Allocations and frees are not counted here: the slot stamps count them (see {@link SlabTable}).
  * Turned off with {@code -Dtslab.counters=false} (read once, at class initialisation): the adds
  * then compile away, and the sums read 0.
  */
 final class StripedCounters {
     static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("tslab.counters", "true"));
 
-    static final int ALLOCS = 0;
-    static final int FREES = 1;
-    static final int ALLOC_CAS_RETRIES = 2;
-    private static final int KINDS = 3;
+    static final int ALLOC_CAS_RETRIES = 0;
+    private static final int KINDS = 1;
     private static final int ROW = 8; // longs per row = one class each
     private static final int STRIPE_LONGS = (KINDS + 1) * ROW;
     private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[].class);
