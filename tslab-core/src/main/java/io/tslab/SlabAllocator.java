@@ -148,7 +148,8 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
      * @throws IllegalArgumentException when {@code size} is outside 1..768
      */
     public long alloc(int size) {
-        return engine.alloc(classOrThrow(size), engine.currentEpoch());
+        ensureOpen();
+        return engine.allocCurrent(classOrThrow(size));
     }
 
     /**
@@ -158,6 +159,7 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
      * @throws IllegalArgumentException when {@code size} is outside 1..768 or {@code epoch} outside the ring
      */
     public long alloc(int size, int epoch) {
+        ensureOpen();
         int sizeClass = classOrThrow(size);
         return engine.alloc(sizeClass, epochOrThrow(epoch));
     }
@@ -229,7 +231,10 @@ public final class SlabAllocator implements SegmentAllocator, AutoCloseable {
 
     /**
      * Makes the next slot current and ACTIVE in a new era; the previous current slot becomes
-     * CLOSING. Empty slabs the next slot still holds from its previous era are recycled first.
+     * CLOSING, and the empty slabs it kept for reuse go back to the OS at once (slabs still holding
+     * objects drain, or are swept by {@link #closeEpoch}). Empty slabs the next slot still holds
+     * from its previous era are recycled first. An {@link #alloc(int)} racing with the advance
+     * lands in the old or the new epoch; it is never refused because of it.
      *
      * @return the new current epoch
      */

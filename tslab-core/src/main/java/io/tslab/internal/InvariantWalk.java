@@ -1,7 +1,6 @@
 package io.tslab.internal;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The full invariant check behind {@link SlabEngine#checkInvariants()}: run with every bin lock
@@ -25,11 +24,10 @@ final class InvariantWalk {
         this.problems = problems;
     }
 
-    void run(AtomicLongArray emptySlabsByClass) {
+    void run() {
         int created = pool.laCreated();
         int[] listed = new int[created];
         long inService = 0;
-        long[] emptyByClass = new long[SizeClasses.COUNT];
         for (Bin bin : bins) {
             int empties = 0;
             for (byte list = SlabTable.LIST_PARTIAL; list <= SlabTable.LIST_DRAINING; list++) {
@@ -58,7 +56,6 @@ final class InvariantWalk {
                 problems.add("bin " + bin.sizeClass + "/" + bin.epoch + ": empty-slab count " + bin.lvEmptySlabs()
                         + ", actual " + empties);
             }
-            emptyByClass[bin.sizeClass] += empties;
             int current = bin.lvCurrent();
             if (current != SlabTable.NIL) {
                 byte list = table.lvList(current);
@@ -68,11 +65,6 @@ final class InvariantWalk {
                     problems.add("bin " + bin.sizeClass + "/" + bin.epoch + ": current slab " + current
                             + " is not one of its live slabs");
                 }
-            }
-        }
-        for (int c = 0; c < SizeClasses.COUNT; c++) {
-            if (emptySlabsByClass.get(c) != emptyByClass[c]) {
-                problems.add("class " + c + ": empty-slab count " + emptySlabsByClass.get(c) + ", actual " + emptyByClass[c]);
             }
         }
         long pooled = 0;

@@ -1,5 +1,6 @@
 package io.tslab.internal;
 
+import io.tslab.internal.jfr.JfrChannel;
 import io.tslab.internal.os.OsMemory;
 
 import java.lang.foreign.Arena;
@@ -69,8 +70,6 @@ public final class SlabEngine {
     private final long[] epochWords;
     final long[] openSinceNanos;
     final ReentrantLock ringLock = new ReentrantLock();
-    /** In-service empty slabs per class, for bounded retention. */
-    final AtomicLongArray emptySlabsByClass = new AtomicLongArray(SizeClasses.COUNT);
 
     // Guarded by ringLock.
     private long eraCounter;
@@ -145,6 +144,31 @@ public final class SlabEngine {
         return allocInEra(sizeClass, epoch, ANY_ERA);
     }
 
+    /**
+     * Allocates in the current epoch. If the ring advances between reading the current epoch and
+     * allocating, the allocation follows it: only an epoch that is CLOSING while still current
+     * ({@code closeEpoch(current)}) refuses.
+     */
+    public long allocCurrent(int sizeClass) {
+        for (;;) {
+            int epoch = currentEpoch();
+            long ew = lvEpochWord(epoch);
+            long handle = allocIn(sizeClass, epoch, ew >>> 1, false);
+            if (handle != 0) {
+                return handle;
+            }
+            // Refuse only if nothing moved meanwhile: same slot current, same era, same state.
+            if ((int) CURRENT_EPOCH.getVolatile(this) == epoch && lvEpochWord(epoch) == ew) {
+                if ((ew & CLOSING) != 0) {
+                    countEpochClosedRefusal(sizeClass);
+                } else {
+                    refusals.incrementAndGet(REFUSED_RESERVATION_EXHAUSTED);
+                }
+                return 0;
+            }
+        }
+    }
+
     /** Era argument of {@link #allocInEra} meaning "whatever era the slot has now". */
     static final long ANY_ERA = -1;
 
@@ -154,6 +178,10 @@ public final class SlabEngine {
      * even if the ring has come back to the slot.
      */
     public long allocInEra(int sizeClass, int epoch, long era) {
+        return allocIn(sizeClass, epoch, era, true);
+    }
+
+    private long allocIn(int sizeClass, int epoch, long era, boolean countRefusals) {
         ensureOpen();
         long ew = lvEpochWord(epoch);
         if ((ew & CLOSING) == 0 && (era == ANY_ERA || ew == era << 1)) {
@@ -168,7 +196,12 @@ public final class SlabEngine {
                 counters.increment(ClassCounters.CURRENT_FULL, sizeClass);
             }
         }
-        return allocSlow(sizeClass, epoch, era);
+        return allocSlow(sizeClass, epoch, era, countRefusals);
+    }
+
+    private void countEpochClosedRefusal(int sizeClass) {
+        counters.increment(ClassCounters.SLOW_EPOCH_CLOSED, sizeClass);
+        refusals.incrementAndGet(REFUSED_EPOCH_CLOSED);
     }
 
     /**
@@ -207,15 +240,16 @@ public final class SlabEngine {
         }
     }
 
-    private long allocSlow(int sizeClass, int epoch, long era) {
+    private long allocSlow(int sizeClass, int epoch, long era, boolean countRefusals) {
         Bin bin = bins[binIndex(sizeClass, epoch)];
         counters.increment(ClassCounters.SLOW_PATH_HITS, sizeClass);
         for (;;) {
             ensureOpen();
             long ew = lvEpochWord(epoch);
             if ((ew & CLOSING) != 0 || (era != ANY_ERA && ew != era << 1)) {
-                counters.increment(ClassCounters.SLOW_EPOCH_CLOSED, sizeClass);
-                refusals.incrementAndGet(REFUSED_EPOCH_CLOSED);
+                if (countRefusals) {
+                    countEpochClosedRefusal(sizeClass);
+                }
                 return 0;
             }
             int slab;
@@ -229,7 +263,12 @@ public final class SlabEngine {
                     counters.increment(ClassCounters.SLOW_CACHE_MISS, sizeClass);
                     slab = pool.acquire();
                     if (slab == SlabTable.NIL) {
-                        refusals.incrementAndGet(REFUSED_RESERVATION_EXHAUSTED);
+                        slab = takeEmptySlabOfAnotherBin(bin);
+                    }
+                    if (slab == SlabTable.NIL) {
+                        if (countRefusals) {
+                            refusals.incrementAndGet(REFUSED_RESERVATION_EXHAUSTED);
+                        }
                         return 0;
                     }
                     table.setStampBase(slab, table.stampSum(slab, SizeClasses.slots(sizeClass)));
@@ -248,6 +287,30 @@ public final class SlabEngine {
                 return handle;
             }
         }
+    }
+
+    /**
+     * With the pool empty: takes an empty slab another bin keeps for reuse, so that memory kept
+     * for one class never starves another. Called holding {@code self}'s lock, so the other bins
+     * are only tried ({@code tryLock}), never waited for: no lock-order cycle.
+     */
+    private int takeEmptySlabOfAnotherBin(Bin self) {
+        for (Bin other : bins) {
+            if (other == self || other.lvEmptySlabs() == 0 || !other.lock.tryLock()) {
+                continue;
+            }
+            try {
+                for (int slab = other.head(SlabTable.LIST_PARTIAL); slab != SlabTable.NIL; slab = table.next(slab)) {
+                    if (table.casWord(slab, 0, SlabTable.SEALED)) {
+                        takeOutOfService(other, slab);
+                        return slab; // still resident: handed over without a round trip to the OS
+                    }
+                }
+            } finally {
+                other.lock.unlock();
+            }
+        }
+        return SlabTable.NIL;
     }
 
     /** Under the bin lock: a slab of the bin's partial list with a free slot; full ones move to the full list. */
@@ -380,8 +443,8 @@ public final class SlabEngine {
         emptySlabAppeared(bin);
         if (!isEraOpen(owner)) {
             retire(bin, slab, owner);
-        } else if (emptySlabsByClass.get(bin.sizeClass) > cacheCapacity && slab != bin.lvCurrent()
-                && retire(bin, slab, owner)) {
+        } else if (bin.lvEmptySlabs() > cacheCapacity && retire(bin, slab, owner)) {
+            // Only the current epoch is ACTIVE, so this bin's empty slabs are all the class keeps.
             counters.increment(ClassCounters.OVERFLOWED, bin.sizeClass);
         }
     }
@@ -428,12 +491,10 @@ public final class SlabEngine {
 
     private void emptySlabAppeared(Bin bin) {
         bin.addEmptySlabs(1);
-        emptySlabsByClass.incrementAndGet(bin.sizeClass);
     }
 
     private void emptySlabGone(Bin bin) {
         bin.addEmptySlabs(-1);
-        emptySlabsByClass.decrementAndGet(bin.sizeClass);
     }
 
     private void emptySlabClaimed(long owner) {
@@ -525,9 +586,9 @@ public final class SlabEngine {
                     + " (expected: at most " + SizeClasses.alignment(SizeClasses.classOf((int) byteSize))
                     + ", or at most 512 with a larger size)");
         }
-        int epoch = currentEpoch();
-        long handle = alloc(sizeClass, epoch);
+        long handle = allocCurrent(sizeClass);
         if (handle == 0) {
+            int epoch = currentEpoch();
             if ((lvEpochWord(epoch) & CLOSING) != 0) {
                 throw new IllegalStateException("epoch " + epoch + " is CLOSING (expected: ACTIVE; call advanceEpoch())");
             }
@@ -581,27 +642,54 @@ public final class SlabEngine {
         try {
             int current = (int) CURRENT_EPOCH.getVolatile(this);
             int next = (current + 1) & (epochCount - 1);
-            long ew = lvEpochWord(current);
-            if ((ew & CLOSING) == 0) {
-                EPOCH_WORDS.setVolatile(epochWords, current, ew | CLOSING);
-            }
-            SlabPool.ReleaseMeasure unmeasured = null;
             for (int c = 0; c < SizeClasses.COUNT; c++) {
                 IntList retired = new IntList();
                 sweep(bins[binIndex(c, next)], retired);
-                pool.release(c, retired.values, retired.size, unmeasured);
+                pool.release(c, retired.values, retired.size, null);
             }
+            // The next slot becomes current before the old one stops accepting allocations, so an
+            // allocation racing with the advance lands in one of them, never in neither.
             long era = ++eraCounter;
             openSinceNanos[next] = System.nanoTime();
             meta.activate(next, era);
             EPOCH_WORDS.setVolatile(epochWords, next, era << 1);
             CURRENT_EPOCH.setVolatile(this, next);
+            long ew = lvEpochWord(current);
+            if ((ew & CLOSING) == 0) {
+                EPOCH_WORDS.setVolatile(epochWords, current, ew | CLOSING);
+            }
+            // The old epoch is CLOSING: the empty slabs it kept for reuse go back now.
+            for (int c = 0; c < SizeClasses.COUNT; c++) {
+                IntList retired = new IntList();
+                recycleEmpty(bins[binIndex(c, current)], retired);
+                pool.release(c, retired.values, retired.size, null);
+            }
             if (meta.autoCloseEra(current) == ew >>> 1 && meta.refcount(current) == 0) {
                 closeLocked(current);
             }
             return next;
         } finally {
             ringLock.unlock();
+        }
+    }
+
+    /** Under the ring lock: seals and collects the empty slabs of a bin whose era just closed. */
+    private void recycleEmpty(Bin bin, IntList retired) {
+        if (bin.lvEmptySlabs() == 0) {
+            return;
+        }
+        lock(bin);
+        try {
+            for (int slab = bin.head(SlabTable.LIST_PARTIAL); slab != SlabTable.NIL; ) {
+                int next = table.next(slab);
+                if (table.casWord(slab, 0, SlabTable.SEALED)) {
+                    takeOutOfService(bin, slab);
+                    retired.add(slab);
+                }
+                slab = next;
+            }
+        } finally {
+            bin.lock.unlock();
         }
     }
 
@@ -676,6 +764,7 @@ public final class SlabEngine {
         long rssAfter = OsMemory.processRssBytes();
         meta.recordClose(epoch, ew >>> 1, scannedTotal, recycledTotal, rssBefore, rssAfter,
                 measure.residentBefore, measure.residentAfter, measure.advisedBytes, System.nanoTime() - start);
+        JfrChannel.epochClosed(name, meta.label(epoch), meta.lastClose());
     }
 
     /**
@@ -793,7 +882,23 @@ public final class SlabEngine {
         if (!CLOSED.compareAndSet(this, false, true)) {
             return;
         }
-        arena.close();
+        // A call that passed ensureOpen just before may still hold the mapping (a snapshot's
+        // mincore, a madvise): the unmap waits for it rather than failing. Such calls last
+        // microseconds; ensureOpen stops new ones.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (;;) {
+            try {
+                arena.close();
+                break;
+            } catch (IllegalStateException inUse) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("allocator '" + name + "': the reservation is still in use by"
+                            + " another thread after 10 s; close() must not race with long calls", inUse);
+                }
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+        }
         AllocatorTags.release(tag);
     }
 
@@ -863,30 +968,28 @@ public final class SlabEngine {
     }
 
     /**
-     * Counts, by walking every slab: in-service slabs, live objects and live bytes per class and
-     * per epoch. Exact when no other thread mutates the allocator meanwhile.
+     * Counts, by walking each bin's lists under its lock: in-service slabs, live objects and empty
+     * slabs per class and per epoch. Exact when no other thread mutates the allocator meanwhile.
      */
     public Census census() {
         ensureOpen();
-        int created = pool.laCreated();
         Census census = new Census(epochCount);
-        for (int slab = 0; slab < created; slab++) {
-            long owner = table.laOwner(slab);
-            if (owner == SlabTable.NO_OWNER) {
-                continue;
-            }
-            long word = table.lvWord(slab);
-            int sizeClass = SlabTable.ownerClass(owner);
-            long full = SizeClasses.fullMask(sizeClass);
-            if (word == SlabTable.SEALED && full != SlabTable.SEALED) {
-                continue; // being recycled right now
-            }
-            int live = Long.bitCount(word & full);
-            int epoch = SlabTable.ownerEpoch(owner);
-            census.slabs[sizeClass][epoch]++;
-            census.liveObjects[sizeClass][epoch] += live;
-            if (live == 0) {
-                census.emptySlabs[sizeClass][epoch]++;
+        for (Bin bin : bins) {
+            long full = SizeClasses.fullMask(bin.sizeClass);
+            bin.lock.lock();
+            try {
+                for (byte list = SlabTable.LIST_PARTIAL; list <= SlabTable.LIST_DRAINING; list++) {
+                    for (int slab = bin.head(list); slab != SlabTable.NIL; slab = table.next(slab)) {
+                        int live = Long.bitCount(table.lvWord(slab) & full);
+                        census.slabs[bin.sizeClass][bin.epoch]++;
+                        census.liveObjects[bin.sizeClass][bin.epoch] += live;
+                        if (live == 0) {
+                            census.emptySlabs[bin.sizeClass][bin.epoch]++;
+                        }
+                    }
+                }
+            } finally {
+                bin.lock.unlock();
             }
         }
         return census;
@@ -953,7 +1056,7 @@ public final class SlabEngine {
             }
             try {
                 InvariantWalk walk = new InvariantWalk(table, pool, bins, epochWords, epochShift, problems);
-                walk.run(emptySlabsByClass);
+                walk.run();
             } finally {
                 for (Bin bin : bins) {
                     bin.lock.unlock();

@@ -21,30 +21,52 @@ public final class SnapshotJson {
     private SnapshotJson() {
     }
 
+    /** Each record type's components and their snake_case names, looked up once per type. */
+    private static final ClassValue<Component[]> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected Component[] computeValue(Class<?> type) {
+            RecordComponent[] components = type.getRecordComponents();
+            Component[] result = new Component[components.length];
+            for (int i = 0; i < components.length; i++) {
+                result[i] = new Component(components[i], snakeCase(components[i].getName()));
+            }
+            return result;
+        }
+    };
+
+    private record Component(RecordComponent component, String jsonName) {
+    }
+
     public static String write(AllocatorSnapshot snapshot) {
         StringBuilder out = new StringBuilder(16 * 1024);
-        out.append('{');
-        boolean first = true;
-        for (RecordComponent component : AllocatorSnapshot.class.getRecordComponents()) {
-            Object value = read(component, snapshot);
-            if (component.getName().equals("global")) {
-                for (RecordComponent g : value.getClass().getRecordComponents()) {
-                    first = field(out, first, g.getName(), read(g, value));
-                }
-            } else {
-                first = field(out, first, component.getName(), value);
-            }
-        }
-        out.append("}\n");
+        write(snapshot, out);
         return out.toString();
     }
 
-    private static boolean field(StringBuilder out, boolean first, String name, Object value) {
+    /** Appends the document of {@code snapshot} to {@code out}. */
+    public static void write(AllocatorSnapshot snapshot, StringBuilder out) {
+        out.append('{');
+        boolean first = true;
+        for (Component c : COMPONENTS.get(AllocatorSnapshot.class)) {
+            RecordComponent component = c.component();
+            Object value = read(component, snapshot);
+            if (component.getName().equals("global")) {
+                for (Component g : COMPONENTS.get(value.getClass())) {
+                    first = field(out, first, g.jsonName(), read(g.component(), value));
+                }
+            } else {
+                first = field(out, first, c.jsonName(), value);
+            }
+        }
+        out.append("}\n");
+    }
+
+    private static boolean field(StringBuilder out, boolean first, String jsonName, Object value) {
         if (!first) {
             out.append(',');
         }
         out.append("\n  ");
-        string(out, snakeCase(name));
+        string(out, jsonName);
         out.append(": ");
         value(out, value, 1);
         return false;
@@ -88,12 +110,12 @@ public final class SnapshotJson {
             case Record record -> {
                 out.append('{');
                 boolean first = true;
-                for (RecordComponent c : record.getClass().getRecordComponents()) {
+                for (Component c : COMPONENTS.get(record.getClass())) {
                     out.append(first ? "" : ", ");
                     first = false;
-                    string(out, snakeCase(c.getName()));
+                    string(out, c.jsonName());
                     out.append(": ");
-                    value(out, read(c, record), depth + 1);
+                    value(out, read(c.component(), record), depth + 1);
                 }
                 out.append('}');
             }
@@ -104,6 +126,26 @@ public final class SnapshotJson {
     private static void number(StringBuilder out, double d) {
         if (!Double.isFinite(d)) {
             out.append('0');
+            return;
+        }
+        if (Math.abs(d) < 9.0e12) { // fast path: six decimals by integer arithmetic, as %.6f would round
+            long micros = Math.round(d * 1_000_000);
+            if (micros < 0) {
+                out.append('-');
+                micros = -micros;
+            }
+            out.append(micros / 1_000_000).append('.');
+            long fraction = micros % 1_000_000;
+            if (fraction == 0) {
+                out.append('0');
+                return;
+            }
+            String digits = Long.toString(fraction + 1_000_000).substring(1);
+            int end = digits.length();
+            while (digits.charAt(end - 1) == '0') {
+                end--;
+            }
+            out.append(digits, 0, end);
             return;
         }
         String s = String.format(Locale.ROOT, "%.6f", d);

@@ -33,10 +33,14 @@
  * the pool. A stale allocator that still holds the slab id sees it full, or, if the slab is already
  * serving another bin, fails the owner check and gives its bit back.
  *
- * <p><b>Epochs</b> (under the ring lock): {@code advanceEpoch} marks the current slot CLOSING,
- * sweeps the next slot's leftover slabs from its previous era (empty: recycled; others: draining),
- * then publishes the next slot ACTIVE with a new era. {@code closeEpoch} marks the slot CLOSING and
- * sweeps it. Since the era is part of every slab's owner, a closed era's slabs never get objects
+ * <p><b>Epochs</b> (under the ring lock): {@code advanceEpoch} sweeps the next slot's leftover slabs
+ * from its previous era (empty: recycled; others: draining), publishes the next slot ACTIVE with a
+ * new era and makes it current, and only then marks the old slot CLOSING and recycles the empty
+ * slabs it kept for reuse: an allocation racing with the advance lands in one of the two slots,
+ * never in neither (allocation in the current epoch retries when the ring moved under it). {@code
+ * closeEpoch} marks the slot CLOSING and sweeps it. Only the current epoch keeps empty slabs, at
+ * most {@code cacheCapacity} per class; with the pool empty, an allocation takes one of them from
+ * another class before refusing. Since the era is part of every slab's owner, a closed era's slabs never get objects
  * again, even after the ring wraps onto their slot.
  *
  * <h2>Counting empty slabs</h2>
