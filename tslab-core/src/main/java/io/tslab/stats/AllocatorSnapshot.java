@@ -57,6 +57,20 @@ public record AllocatorSnapshot(
         return SnapshotJson.write(this);
     }
 
+    /**
+     * Reads a document written by {@link #toJson()} back into a snapshot; {@code
+     * fromJson(s.toJson()).toJson()} equals {@code s.toJson()}. Strict: the syntax is RFC 8259, every
+     * field must be present with a value of its type, and {@code schema_version} must be {@link
+     * #SCHEMA_VERSION}; fields this version does not know are ignored. Nesting, number sizes and
+     * array lengths are bounded, so a damaged or hostile document fails fast instead of exhausting
+     * memory.
+     *
+     * @throws IllegalArgumentException naming the field and the position of the first problem
+     */
+    public static AllocatorSnapshot fromJson(String json) {
+        return io.tslab.internal.SnapshotJsonReader.read(json);
+    }
+
     /** The statistics of class {@code classIndex}. */
     public ClassStats classStats(int classIndex) {
         return classes.get(classIndex);
