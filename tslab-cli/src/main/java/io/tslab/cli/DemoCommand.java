@@ -38,6 +38,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "Worker threads, 1..64. Default: ${DEFAULT-VALUE}.")
     private int threads;
 
+    @Option(names = "--serve", arity = "0..1", fallbackValue = "9464", paramLabel = "PORT",
+            description = "Also serve /metrics, /stats.json and /-/healthy on this port (default 9464; 0: any free port).")
+    private Integer servePort;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address for --serve. Default: ${DEFAULT-VALUE}.")
+    private String bind;
+
     @Override
     public Integer call() throws InterruptedException {
         if (threads < 1 || threads > 64) {
@@ -47,10 +54,21 @@ final class DemoCommand implements Callable<Integer> {
         requirePositive(interval, "--interval");
         requirePositive(epochPeriod, "--epoch-period");
         PrintWriter out = spec.commandLine().getOut();
-        try (SlabAllocator allocator = SlabAllocator.builder().name("demo").reserveBytes(4L << 30).build()) {
+        try (SlabAllocator allocator = SlabAllocator.builder().name("demo").reserveBytes(4L << 30)
+                .leakDetection(true).build()) {
             DemoWorkload workload = new DemoWorkload(allocator, threads, epochPeriod);
-            out.printf("tslab demo: %d worker threads, epoch advanced every %d ms, for %s%n%n",
-                    threads, epochPeriod.toMillis(), DurationConverter.format(duration));
+            MetricsServer server = servePort == null ? null : new MetricsServer(bind, servePort,
+                    () -> java.util.List.of(new io.tslab.prometheus.PrometheusText.Target(
+                            java.util.Map.of("pid", Long.toString(ProcessHandle.current().pid())),
+                            java.util.List.of(allocator.snapshot()))), 64, 0);
+            out.printf("tslab demo (pid %d): %d request workers and one leaky background worker, epoch advanced every %d ms,"
+                            + " for %s%n", ProcessHandle.current().pid(), threads, epochPeriod.toMillis(),
+                    DurationConverter.format(duration));
+            out.printf("from another terminal: ./tslab stats --doctor, ./tslab watch, ./tslab top%n");
+            if (server != null) {
+                out.printf("serving %s/metrics, /stats.json, /-/healthy%n", server.address());
+            }
+            out.println();
             String header = String.format("%8s %11s %9s %9s %10s %10s %7s %10s %10s",
                     "time", "epoch/era", "allocs/s", "frees/s", "live", "live-size", "slabs", "resident", "madvised");
             out.println(header);
@@ -79,6 +97,9 @@ final class DemoCommand implements Callable<Integer> {
                 previousAt = now;
             }
             workload.stop();
+            if (server != null) {
+                server.close();
+            }
             AllocatorSnapshot before = allocator.snapshot();
             workload.drain();
             AllocatorSnapshot after = allocator.snapshot();
@@ -92,7 +113,8 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("requests served      %s%n", Units.count(workload.requests()));
         out.printf("objects allocated    %s (refused while an epoch closed under a worker: %d)%n",
                 Units.count(workload.allocations()), workload.refusals());
-        out.printf("epochs advanced      %d (era %d now)%n", after.currentEra() - 1, after.currentEra());
+        out.printf("epochs advanced      %d (era %d now); scopes leaked by background-worker-3: %d%n",
+                after.currentEra() - 1, after.currentEra(), workload.leakedScopes());
         out.printf("slabs recycled       %d of %d ever allocated%n", after.totalSlabsRecycled(), after.totalSlabsAllocated());
         out.printf("madvise              %d calls, %s returned to the OS, %d failures%n",
                 after.totalMadviseCalls(), Units.bytes(after.totalMadviseBytes()), after.totalMadviseFailures());

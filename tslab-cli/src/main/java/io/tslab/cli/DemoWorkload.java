@@ -1,5 +1,6 @@
 package io.tslab.cli;
 
+import io.tslab.EpochDomain;
 import io.tslab.SlabAllocator;
 
 import java.lang.foreign.MemorySegment;
@@ -12,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The demo's service: each worker serves requests (a handful of objects of mixed sizes); 90% of
- * requests die at once, 9.5% live one to three epochs, 0.5% are sessions living 8 to 31 epochs. A ticker
+ * requests die at once, 9.5% live one to three epochs, 0.5% are sessions living 4 to 12 epochs. A ticker
  * advances the epoch ring on a timer and closes the epoch before the previous one.
  */
 final class DemoWorkload {
@@ -24,6 +25,8 @@ final class DemoWorkload {
     private final Duration epochPeriod;
     private final Worker[] workers;
     private final Thread ticker;
+    private final Thread leaker;
+    private final LongAdder leakedScopes = new LongAdder();
     private final LongAdder allocations = new LongAdder();
     private final LongAdder frees = new LongAdder();
     private final LongAdder refusals = new LongAdder();
@@ -39,6 +42,7 @@ final class DemoWorkload {
             workers[i] = new Worker(i);
         }
         this.ticker = Thread.ofPlatform().name("tslab-demo-ticker").daemon().unstarted(this::tickLoop);
+        this.leaker = Thread.ofPlatform().name("background-worker-3").daemon().unstarted(this::leakLoop);
     }
 
     void start() {
@@ -46,12 +50,15 @@ final class DemoWorkload {
             w.thread.start();
         }
         ticker.start();
+        leaker.start();
     }
 
     void stop() throws InterruptedException {
         running = false;
         ticker.interrupt();
         ticker.join();
+        leaker.interrupt();
+        leaker.join();
         for (Worker w : workers) {
             w.thread.join();
         }
@@ -61,6 +68,10 @@ final class DemoWorkload {
     void drain() {
         for (Worker w : workers) {
             w.freeAll();
+        }
+        for (Long h; (h = leakedHandles.poll()) != null; ) {
+            allocator.free(h);
+            frees.increment();
         }
         for (int e = 0; e < allocator.epochCount(); e++) {
             allocator.closeEpoch(e);
@@ -82,6 +93,32 @@ final class DemoWorkload {
     long requests() {
         return requests.sum();
     }
+
+    long leakedScopes() {
+        return leakedScopes.sum();
+    }
+
+    /** The bug the demo shows: a scope entered and never closed, once every ten epochs. */
+    private void leakLoop() {
+        long leakedAt = -10;
+        while (running) {
+            long now = tick;
+            if (now - leakedAt >= 10) {
+                EpochDomain domain = allocator.newDomain("background-worker-3");
+                domain.enter(); // never closed
+                long h = domain.alloc(256);
+                if (h != 0) {
+                    allocations.increment(); // also never freed until the drain
+                    leakedHandles.add(h);
+                }
+                leakedScopes.increment();
+                leakedAt = now;
+            }
+            LockSupport.parkNanos(epochPeriod.toNanos() / 2);
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> leakedHandles = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private void tickLoop() {
         int epochs = allocator.epochCount();
@@ -114,29 +151,46 @@ final class DemoWorkload {
             MemorySegment memory = allocator.memory();
             long servedThisTick = 0;
             long seenTick = tick;
+            EpochDomain domain = allocator.newDomain("request-handler");
             while (running) {
                 long now = tick;
                 if (now != seenTick) {
                     seenTick = now;
                     servedThisTick = 0;
+                    domain = allocator.newDomain("request-handler");
                 }
                 freeThrough(now);
                 if (servedThisTick >= REQUESTS_PER_TICK) {
                     LockSupport.parkNanos(200_000);
                     continue;
                 }
-                serve(memory, now);
+                if (domain.era() != allocator.epochEra(domain.epoch())
+                        || allocator.epochState(domain.epoch()) != io.tslab.EpochState.ACTIVE) {
+                    domain = allocator.newDomain("request-handler"); // the ticker moved on under us
+                }
+                EpochDomain.Scope scope;
+                try {
+                    scope = domain.enter();
+                } catch (IllegalStateException eraOver) {
+                    domain = allocator.newDomain("request-handler");
+                    continue;
+                }
+                try {
+                    serve(memory, domain, now);
+                } finally {
+                    scope.close();
+                }
                 servedThisTick++;
             }
         }
 
-        private void serve(MemorySegment memory, long now) {
+        private void serve(MemorySegment memory, EpochDomain domain, long now) {
             int objects = 1 + random.nextInt(request.length);
             double fate = random.nextDouble();
-            int lifetime = fate < 0.90 ? 0 : fate < 0.995 ? 1 + random.nextInt(3) : 8 + random.nextInt(24);
+            int lifetime = fate < 0.90 ? 0 : fate < 0.995 ? 1 + random.nextInt(3) : 4 + random.nextInt(9);
             int n = 0;
             for (int i = 0; i < objects; i++) {
-                long h = allocator.alloc(SIZES[random.nextInt(SIZES.length)]);
+                long h = domain.alloc(SIZES[random.nextInt(SIZES.length)]);
                 if (h == 0) {
                     refusals.increment(); // the ticker closed the epoch between our read and the allocation
                     continue;

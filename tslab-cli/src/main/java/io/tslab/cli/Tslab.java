@@ -14,8 +14,12 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = Tslab.Version.class,
         description = "Inspect and exercise temporal-slab allocators.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ListCommand.class, StatsCommand.class, WatchCommand.class, TopCommand.class, ExportCommand.class, ServeCommand.class, DiffCommand.class, DemoCommand.class, picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Tslab {
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces of errors.")
+    boolean verbose;
+
     /** Exit code for bad input (missing file, bad option, dead target). */
     public static final int EXIT_BAD_INPUT = 2;
 
@@ -32,6 +36,30 @@ public final class Tslab {
             ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
                     + " --help'.");
             return EXIT_BAD_INPUT;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            boolean verbose = parseResult.hasMatchedOption("--verbose")
+                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            java.io.PrintWriter err = commandLine.getErr();
+            if (ex instanceof CliException ce) {
+                err.println("tslab: " + ce.getMessage());
+                if (verbose) {
+                    ce.printStackTrace(err);
+                }
+                err.flush();
+                return ce.exitCode;
+            }
+            if (ex instanceof CommandLine.ParameterException pe) {
+                err.println("tslab: " + pe.getMessage());
+                err.flush();
+                return EXIT_BAD_INPUT;
+            }
+            err.println("tslab: internal error: " + ex + (verbose ? "" : " (--verbose shows the stack trace)"));
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
         });
         return cli.execute(args);
     }

@@ -37,4 +37,29 @@ final class Units {
         }
         return String.format(Locale.ROOT, "%.0f", count);
     }
+
+    /** {@code 135.2 -> "2m15s"}, {@code 0.42 -> "0.4s"}. */
+    static String seconds(double seconds) {
+        if (seconds < 60) {
+            return String.format(Locale.ROOT, "%.1fs", seconds);
+        }
+        long s = (long) seconds;
+        if (s < 3600) {
+            return (s / 60) + "m" + (s % 60) + "s";
+        }
+        if (s < 86400) {
+            return (s / 3600) + "h" + (s % 3600 / 60) + "m";
+        }
+        return (s / 86400) + "d" + (s % 86400 / 3600) + "h";
+    }
+
+    /** Bytes as IEC units, or the exact number with {@code raw}. */
+    static String bytes(long bytes, boolean raw) {
+        return raw ? Long.toString(bytes) : bytes(bytes);
+    }
+
+    /** {@code 0.1234 -> "12.3%"}. */
+    static String percent(double ratio) {
+        return String.format(Locale.ROOT, "%.1f%%", ratio * 100);
+    }
 }
