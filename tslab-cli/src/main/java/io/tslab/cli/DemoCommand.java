@@ -6,7 +6,6 @@ import io.tslab.stats.GlobalStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -48,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (threads < 1 || threads > 64) {
-            throw new ParameterException(spec.commandLine(), "--threads: " + threads + " (expected: 1..64)");
+            throw CliException.badInput("--threads: " + threads + " (expected: 1..64)");
         }
         requirePositive(duration, "--duration");
         requirePositive(interval, "--interval");
@@ -127,7 +126,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private void requirePositive(Duration value, String option) {
         if (value.isNegative() || value.isZero()) {
-            throw new ParameterException(spec.commandLine(), option + ": " + value + " (expected: > 0)");
+            throw CliException.badInput(option + ": " + DurationConverter.format(value) + " (expected: > 0)");
         }
     }
 }

@@ -56,6 +56,11 @@ final class ServeCommand implements Callable<Integer> {
         if (labelLimit < 0 || labelLimit > 100_000) {
             throw CliException.badInput("--label-limit: " + labelLimit + " (expected: 0..100000)");
         }
+        for (long pid : pids) {
+            if (pid <= 0 || ProcessHandle.of(pid).isEmpty()) { // a pid that is gone never comes back
+                throw CliException.badInput("pid " + pid + ": no such process (it exited, or never ran)");
+            }
+        }
         for (String f : files) {
             TargetOptions.fromFile(f); // fail now, not at the first scrape
         }

@@ -31,10 +31,10 @@ public final class Tslab {
     public static int run(String... args) {
         Locale.setDefault(Locale.ROOT);
         CommandLine cli = new CommandLine(new Tslab());
+        shareVersion(cli);
         cli.setParameterExceptionHandler((ex, ignored) -> {
-            ex.getCommandLine().getErr().println("tslab: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
-                    + " --help'.");
+            ex.getCommandLine().getErr().println("tslab: " + ex.getMessage() + " (try '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return EXIT_BAD_INPUT;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -62,6 +62,14 @@ public final class Tslab {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** Gives every subcommand the version of the tool, so that {@code tslab stats --version} prints it too. */
+    private static void shareVersion(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new Version());
+            shareVersion(sub);
+        }
     }
 
     /** Reads the version stamped into the jar at build time. */

@@ -35,7 +35,9 @@ final class SnapshotBuilder {
     // Per (class, epoch), slabs of earlier eras (all draining).
     private final long[][] olderSlabs;
     private final long[][] olderLive;
-    private final List<List<Long>> eras = new ArrayList<>();
+    /** Per (class, epoch): the distinct eras of its slabs (few: the latest and any still draining). */
+    private final long[][] eras;
+    private final int[] eraCounts;
     /** Per class: allocations [0] and frees [1], from the slot stamps. */
     private final long[][] allocsAndFrees = new long[SizeClasses.COUNT][2];
 
@@ -49,8 +51,10 @@ final class SnapshotBuilder {
         empty = new long[SizeClasses.COUNT][epochs];
         olderSlabs = new long[SizeClasses.COUNT][epochs];
         olderLive = new long[SizeClasses.COUNT][epochs];
+        eras = new long[SizeClasses.COUNT * epochs][];
+        eraCounts = new int[SizeClasses.COUNT * epochs];
         for (int i = 0; i < SizeClasses.COUNT * epochs; i++) {
-            eras.add(new ArrayList<>(2));
+            eras[i] = new long[2];
         }
     }
 
@@ -104,7 +108,8 @@ final class SnapshotBuilder {
             long mask = SizeClasses.fullMask(c);
             int slots = SizeClasses.slots(c);
             long latestEra = epochWords[e] >>> 1;
-            List<Long> present = eras.get(c * epochs + e);
+            int pair = c * epochs + e;
+            long lastEra = -1;
             bin.lock.lock();
             try {
                 allocsAndFrees[c][0] += bin.retiredCounts[0];
@@ -114,8 +119,9 @@ final class SnapshotBuilder {
                         table.addCounts(slab, slots, allocsAndFrees[c]);
                         long era = SlabTable.ownerEra(table.laOwner(slab));
                         int objects = Long.bitCount(table.lvWord(slab) & mask);
-                        if (!present.contains(era)) {
-                            present.add(era);
+                        if (era != lastEra) {
+                            addEra(pair, era);
+                            lastEra = era;
                         }
                         if (era >= latestEra) {
                             live[c][e] += objects;
@@ -137,6 +143,21 @@ final class SnapshotBuilder {
                 bin.lock.unlock();
             }
         }
+    }
+
+    private void addEra(int pair, long era) {
+        long[] known = eras[pair];
+        int n = eraCounts[pair];
+        for (int i = 0; i < n; i++) {
+            if (known[i] == era) {
+                return;
+            }
+        }
+        if (n == known.length) {
+            eras[pair] = known = java.util.Arrays.copyOf(known, n * 2);
+        }
+        known[n] = era;
+        eraCounts[pair] = n + 1;
     }
 
     private static long sum(long[] row) {
@@ -227,11 +248,16 @@ final class SnapshotBuilder {
         List<ClassEpochStats> list = new ArrayList<>();
         for (int c = 0; c < SizeClasses.COUNT; c++) {
             for (int e = 0; e < epochs; e++) {
-                List<Long> present = eras.get(c * epochs + e);
-                if (present.isEmpty()) {
+                int pair = c * epochs + e;
+                if (eraCounts[pair] == 0) {
                     continue;
                 }
-                present.sort(null);
+                long[] sorted = java.util.Arrays.copyOf(eras[pair], eraCounts[pair]);
+                java.util.Arrays.sort(sorted);
+                List<Long> present = new ArrayList<>(sorted.length);
+                for (long era : sorted) {
+                    present.add(era);
+                }
                 list.add(new ClassEpochStats(c, SizeClasses.size(c), e, epochWords[e] >>> 1,
                         live[c][e] + olderLive[c][e], partial[c][e], full[c][e],
                         draining[c][e] + olderSlabs[c][e], empty[c][e], present));
