@@ -7,7 +7,6 @@ import io.tslab.stats.AllocatorSnapshot;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,8 +19,8 @@ import java.util.function.Supplier;
  * The HTTP endpoint of {@code tslab serve} and {@code tslab demo --serve}: {@code /metrics}
  * (Prometheus text format), {@code /stats.json} (the snapshot documents) and {@code /-/healthy}.
  * Targets are read at request time (or from a cache younger than {@code cacheNanos}); a target
- * that cannot be read answers 503 with the reason, never a crash. Scrapes run on a small pool, so
- * a slow client never holds up the others.
+ * that cannot be read answers 503 with the reason, never a crash. Each exchange runs on its own
+ * virtual thread, so a slow client never holds up the others.
  */
 final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
@@ -36,14 +35,18 @@ final class MetricsServer implements AutoCloseable {
         this.targets = targets;
         this.text = PrometheusText.withLabelLimit(labelLimit);
         this.cacheNanos = cacheNanos;
+        if (port < 0 || port > 65535) {
+            throw CliException.badInput("port " + port + " (expected: 0..65535)");
+        }
         try {
             this.server = HttpServer.create(new InetSocketAddress(bind, port), 64);
-        } catch (BindException e) {
-            throw CliException.badInput("cannot listen on " + bind + ":" + port + " (" + e.getMessage() + ")");
         } catch (IOException e) {
-            throw CliException.badInput("cannot listen on " + bind + ":" + port + " (" + e + ")");
+            throw CliException.badInput("cannot listen on " + bind + ":" + port + " ("
+                    + (e.getMessage() != null ? e.getMessage() : "the address cannot be bound") + ")");
         }
-        this.pool = Executors.newFixedThreadPool(4, Thread.ofPlatform().name("tslab-serve-", 0).daemon().factory());
+        // One virtual thread per exchange: a client that sends half a request and stalls, or never reads
+        // its response, holds only its own thread, so no number of slow clients holds up the others.
+        this.pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tslab-serve-", 0).factory());
         server.setExecutor(pool);
         server.createContext("/metrics", exchange -> respond(exchange, () -> {
             StringBuilder out = new StringBuilder(64 * 1024);

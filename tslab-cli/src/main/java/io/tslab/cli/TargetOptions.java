@@ -126,6 +126,8 @@ final class TargetOptions {
             throw CliException.badInput(source + ": timed out");
         } catch (IOException e) {
             throw CliException.badInput(source + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } catch (IllegalArgumentException e) { // the client refuses the URI: a port out of range, say
+            throw CliException.badInput(source + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw CliException.badInput(source + ": interrupted");

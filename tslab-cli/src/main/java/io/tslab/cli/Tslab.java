@@ -33,7 +33,7 @@ public final class Tslab {
         CommandLine cli = new CommandLine(new Tslab());
         shareVersion(cli);
         cli.setParameterExceptionHandler((ex, ignored) -> {
-            ex.getCommandLine().getErr().println("tslab: " + ex.getMessage() + " (try '"
+            ex.getCommandLine().getErr().println("tslab: " + oneLine(ex.getMessage()) + " (try '"
                     + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return EXIT_BAD_INPUT;
         });
@@ -42,7 +42,7 @@ public final class Tslab {
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
             java.io.PrintWriter err = commandLine.getErr();
             if (ex instanceof CliException ce) {
-                err.println("tslab: " + ce.getMessage());
+                err.println("tslab: " + oneLine(ce.getMessage()));
                 if (verbose) {
                     ce.printStackTrace(err);
                 }
@@ -50,7 +50,7 @@ public final class Tslab {
                 return ce.exitCode;
             }
             if (ex instanceof CommandLine.ParameterException pe) {
-                err.println("tslab: " + pe.getMessage());
+                err.println("tslab: " + oneLine(pe.getMessage()));
                 err.flush();
                 return EXIT_BAD_INPUT;
             }
@@ -62,6 +62,30 @@ public final class Tslab {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** {@code message} on one line: control characters (a newline in an argument echoed back) escaped. */
+    static String oneLine(String message) {
+        if (message == null || message.chars().noneMatch(c -> c < 0x20 || c == 0x7f)) {
+            return message;
+        }
+        StringBuilder b = new StringBuilder(message.length() + 8);
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** Gives every subcommand the version of the tool, so that {@code tslab stats --version} prints it too. */

@@ -168,6 +168,15 @@ final class SnapshotBuilder {
         return total;
     }
 
+    /**
+     * A bin's empty-slab count, read without its lock. The thread that empties a slab counts it after
+     * its word became 0, and a thread that claims the slab meanwhile uncounts it after its CAS from 0,
+     * so while both are in flight the count can be one below the truth: never below 0 here.
+     */
+    private static long emptySlabs(Bin bin) {
+        return Math.max(0, bin.lvEmptySlabs());
+    }
+
     private List<ClassStats> classStats(long[] epochWords) {
         ClassCounters k = engine.counters;
         StripedCounters ops = engine.ops;
@@ -178,7 +187,7 @@ final class SnapshotBuilder {
             long cacheSize = 0;
             for (int e = 0; e < epochs; e++) {
                 if ((epochWords[e] & 1) == 0) {
-                    cacheSize += engine.bins[engine.binIndex(c, e)].lvEmptySlabs();
+                    cacheSize += emptySlabs(engine.bins[engine.binIndex(c, e)]);
                 }
             }
             long allocRetries = ops.sum(StripedCounters.ALLOC_CAS_RETRIES, c);
@@ -227,7 +236,7 @@ final class SnapshotBuilder {
                 p += partial[c][e];
                 f += full[c][e];
                 d += draining[c][e];
-                emptyPartial += engine.bins[engine.binIndex(c, e)].lvEmptySlabs();
+                emptyPartial += emptySlabs(engine.bins[engine.binIndex(c, e)]);
                 older += olderSlabs[c][e];
                 olderObjects += olderLive[c][e];
             }

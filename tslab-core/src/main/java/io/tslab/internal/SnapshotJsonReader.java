@@ -133,7 +133,63 @@ public final class SnapshotJsonReader {
         outerArgs[globalIndex] = construct(global, globalArgs, path);
         checkComplete(outer, outerSeen, path);
         parser.endObject();
-        return (AllocatorSnapshot) construct(outer, outerArgs, path);
+        AllocatorSnapshot snapshot = (AllocatorSnapshot) construct(outer, outerArgs, path);
+        checkShape(snapshot, path);
+        return snapshot;
+    }
+
+    /**
+     * The shape every reader of a snapshot relies on to index it, which a damaged or hand-made
+     * document may not have: a name; the {@value SizeClasses#COUNT} classes in order; one epoch per
+     * ring slot, in order; the current epoch a slot of the ring; (class, epoch) pairs in range, each
+     * at most once. The figures themselves are not checked: they are what the writer saw.
+     */
+    private static void checkShape(AllocatorSnapshot s, String path) {
+        if (s.allocator() == null) {
+            throw new IllegalArgumentException(path + ".allocator: null (expected: the allocator's name)");
+        }
+        if (s.classes().size() != SizeClasses.COUNT) {
+            throw new IllegalArgumentException(path + ".classes: " + s.classes().size() + " classes (expected: "
+                    + SizeClasses.COUNT + ")");
+        }
+        for (int c = 0; c < SizeClasses.COUNT; c++) {
+            if (s.classes().get(c).classIndex() != c) {
+                throw new IllegalArgumentException(path + ".classes[" + c + "].class_index: "
+                        + s.classes().get(c).classIndex() + " (expected: " + c + ", the classes in order)");
+            }
+        }
+        int epochs = s.epochCount();
+        if (epochs < 1 || epochs > 256) {
+            throw new IllegalArgumentException(path + ".epoch_count: " + epochs + " (expected: 1..256)");
+        }
+        if (s.epochs().size() != epochs) {
+            throw new IllegalArgumentException(path + ".epochs: " + s.epochs().size() + " epochs (expected: epoch_count, "
+                    + epochs + ")");
+        }
+        for (int e = 0; e < epochs; e++) {
+            if (s.epochs().get(e).epochId() != e) {
+                throw new IllegalArgumentException(path + ".epochs[" + e + "].epoch_id: " + s.epochs().get(e).epochId()
+                        + " (expected: " + e + ", the ring slots in order)");
+            }
+        }
+        int current = s.global().currentEpoch();
+        if (current < 0 || current >= epochs) {
+            throw new IllegalArgumentException(path + ".current_epoch: " + current + " (expected: 0.." + (epochs - 1) + ")");
+        }
+        boolean[] seen = new boolean[SizeClasses.COUNT * epochs];
+        for (int i = 0; i < s.classEpochs().size(); i++) {
+            io.tslab.stats.ClassEpochStats ce = s.classEpochs().get(i);
+            if (ce.classIndex() < 0 || ce.classIndex() >= SizeClasses.COUNT || ce.epochId() < 0 || ce.epochId() >= epochs) {
+                throw new IllegalArgumentException(path + ".class_epochs[" + i + "]: class " + ce.classIndex() + ", epoch "
+                        + ce.epochId() + " (expected: class 0.." + (SizeClasses.COUNT - 1) + ", epoch 0.." + (epochs - 1) + ")");
+            }
+            int at = ce.classIndex() * epochs + ce.epochId();
+            if (seen[at]) {
+                throw new IllegalArgumentException(path + ".class_epochs[" + i + "]: class " + ce.classIndex() + ", epoch "
+                        + ce.epochId() + " is listed twice");
+            }
+            seen[at] = true;
+        }
     }
 
     private Record record(Class<?> type, String path) {
