@@ -44,7 +44,7 @@ final class StatsReport {
                 g.totalSlabsRecycled(), g.totalSlabsAllocated(), g.totalMadviseCalls(), b(g.totalMadviseBytes()),
                 g.totalMadviseFailures(), g.totalEpochCloseCalls());
         if (!s.countersEnabled()) {
-            out.println("  (per-operation counters are off in the target: allocations and frees read 0)");
+            out.println("  (CAS-retry counters are off in the target: -Dtslab.counters=false)");
         }
         out.println();
         printClasses(s);

@@ -128,11 +128,11 @@ final class Families {
             new Group("Operations", "Allocation, free, slow-path, reclamation and error counters, summed over the"
                     + " size classes.", List.of(
                     global(Kind.COUNTER, "temporal_slab_allocations",
-                            "Successful allocations (0 while per-operation counters are off).",
+                            "Successful allocations (counted by the slot stamps, always exact).",
                             "sum by (allocator) (rate(temporal_slab_allocations_total[1m]))",
                             s -> s.global().totalAllocations()),
                     global(Kind.COUNTER, "temporal_slab_frees",
-                            "Successful frees (0 while per-operation counters are off).",
+                            "Successful frees (counted by the slot stamps, always exact).",
                             "rate(temporal_slab_allocations_total[5m]) - rate(temporal_slab_frees_total[5m])",
                             s -> s.global().totalFrees()),
                     global(Kind.COUNTER, "temporal_slab_slow_path_hits",
@@ -182,7 +182,7 @@ final class Families {
                             "rate(temporal_slab_epoch_close_calls_total[5m])",
                             s -> s.global().totalEpochCloseCalls()))),
 
-            new Group("Contention", "Lock-free slot claims and the slow path's locks. The per-operation counts read 0"
+            new Group("Contention", "Lock-free slot claims and the slow path's locks. The CAS-retry counts read 0"
                     + " while per-operation counters are off (`temporal_slab_info{counters_enabled=\"false\"}`).", List.of(
                     global(Kind.COUNTER, "temporal_slab_bitmap_alloc_cas_retries",
                             "Slot claims lost to another thread and retried.",
