@@ -50,10 +50,6 @@ public final class LiveAllocators {
         }
     }
 
-    public static synchronized void removeListener(Listener listener) {
-        LISTENERS.remove(listener);
-    }
-
     public static synchronized void register(Entry allocator) {
         OPEN.add(allocator);
         for (Listener l : LISTENERS) {

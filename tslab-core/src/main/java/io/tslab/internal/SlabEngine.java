@@ -151,7 +151,7 @@ public final class SlabEngine {
      */
     public long allocCurrent(int sizeClass) {
         for (;;) {
-            int epoch = currentEpoch();
+            int epoch = (int) CURRENT_EPOCH.getVolatile(this); // allocIn checks that the allocator is open
             long ew = lvEpochWord(epoch);
             long handle = allocIn(sizeClass, epoch, ew >>> 1, false);
             if (handle != 0) {
@@ -620,16 +620,6 @@ public final class SlabEngine {
         return lvEpochWord(epoch) >>> 1;
     }
 
-    /** Nanos ({@code System.nanoTime}) at which {@code epoch}'s era was activated. */
-    public long openSinceNanos(int epoch) {
-        ringLock.lock();
-        try {
-            return openSinceNanos[epoch];
-        } finally {
-            ringLock.unlock();
-        }
-    }
-
     /**
      * Makes the next ring slot current and ACTIVE in a new era, and the current one CLOSING. Slabs
      * the next slot still holds from its previous era are swept first: empty ones are recycled,
@@ -920,10 +910,6 @@ public final class SlabEngine {
 
     public long pageSize() {
         return pageSize;
-    }
-
-    public int tag() {
-        return tag;
     }
 
     public long refusals(int reason) {

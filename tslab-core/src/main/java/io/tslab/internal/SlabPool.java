@@ -68,10 +68,6 @@ final class SlabPool {
         return (int) CREATED.getAcquire(this);
     }
 
-    int maxSlabs() {
-        return maxSlabs;
-    }
-
     /** Slabs waiting in the pool. */
     int pooled() {
         lockCounted();

@@ -13,9 +13,4 @@ final class Snapshots {
     static <K, V> Map<K, V> orderedCopy(Map<K, V> map) {
         return Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
-
-    /** {@code numerator / denominator}, or 0 when the denominator is 0. */
-    static double ratio(long numerator, long denominator) {
-        return denominator == 0 ? 0.0 : (double) numerator / denominator;
-    }
 }
