@@ -27,19 +27,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 # ---- a JDK 25 or newer ----------------------------------------------------------------------
-java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
-find_java() {
-  local candidates=()
-  [[ -n "${JAVA_HOME:-}" ]] && candidates+=("$JAVA_HOME/bin/java")
-  candidates+=(/usr/lib/jvm/*/bin/java /opt/java/*/bin/java "$(command -v java || true)")
-  for j in "${candidates[@]}"; do
-    [[ -x "$j" ]] || continue
-    local v; v=$(java_major "$j")
-    if [[ -n "$v" && "$v" -ge 25 ]]; then echo "$j"; return 0; fi
-  done
-  return 1
-}
-java=$(find_java) || { echo "run.sh: no JDK 25 or newer found (set JAVA_HOME)" >&2; exit 1; }
+java=$("$here/find-java.sh") || exit 1
 
 # ---- the benchmarks jar --------------------------------------------------------------------
 jar="$here/target/tslab-benchmarks.jar"
@@ -71,7 +59,7 @@ if [[ $mode == full ]]; then
   fast_time=(-f 2 -wi 3 -w 1s -i 5 -r 1s)
   pair_t1_sizes=64,128,512,768; pair_t2_sizes=64,128,512,768
   batch_sizes=64,128,512,768; cross_sizes=64,128,512,768; fast_sizes=64,128,512,768
-  counter_rounds=5; snapshot_live=100000,1000000
+  counters_args=(--pairs 60 --burst-ms 250); snapshot_slabs=10000,100000
   latency_args=(--sizes 64,128,512,768 --threads 1,2 --ops 10000000 --warmup 2000000)
   memory_args=(--sizes 64,128,768)
 else
@@ -80,7 +68,7 @@ else
   fast_time=(-f 1 -wi 2 -w 1s -i 5 -r 1s)   # small differences between variants need more samples
   pair_t1_sizes=64,128,512,768; pair_t2_sizes=128
   batch_sizes=128; cross_sizes=128; fast_sizes=128
-  counter_rounds=3; snapshot_live=100000
+  counters_args=(--pairs 40 --burst-ms 250); snapshot_slabs=10000,100000
   latency_args=(--sizes 128 --threads 1 --ops 10000000 --warmup 2000000)
   memory_args=(--sizes 128)
 fi
@@ -108,16 +96,10 @@ jmh pair-t2 'PairBenchmark' "${jmh_time[@]}" -t 2 -prof gc -p size=$pair_t2_size
 jmh batch-t1 'BatchBenchmark' "${jmh_time[@]}" -t 1 -prof gc -p size=$batch_sizes -p allocator=$all_peers
 jmh batch-t2 'BatchBenchmark' "${jmh_time[@]}" -t 2 -prof gc -p size=$batch_sizes -p allocator=$all_peers
 jmh cross 'CrossThreadBenchmark' "${jmh_time[@]}" -prof gc -p size=$cross_sizes -p allocator=$cross_peers
-for round in $(seq 1 "$counter_rounds"); do
-  # One fork per side and round; the side that goes first alternates, so drift hits both.
-  if (( round % 2 )); then sides="off on"; else sides="on off"; fi
-  for side in $sides; do
-    if [[ $side == on ]]; then method=countersOn; else method=countersOff; fi
-    jmh "counters-r$round-$side" "CountersBenchmark.$method" "${jmh_time[@]}" -t 1
-  done
-done
+echo "== counters on vs off (interleaved bursts in two JVMs)"
+"$java" -cp "$jar" io.tslab.bench.harness.CountersHarness "${counters_args[@]}" --out "$results/counters.json"
 jmh fastpath 'TslabFastPathBenchmark' "${fast_time[@]}" -t 1 -p size=$fast_sizes
-jmh snapshot 'SnapshotBenchmark' "${jmh_time[@]}" -t 1 -prof gc -p liveObjects=$snapshot_live
+jmh snapshot 'SnapshotBenchmark' "${jmh_time[@]}" -t 1 -prof gc -p slabs=$snapshot_slabs
 
 echo "== latency harness"
 "$java" -cp "$jar" io.tslab.bench.harness.LatencyHarness "${latency_args[@]}" \

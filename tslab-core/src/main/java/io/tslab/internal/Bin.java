@@ -7,9 +7,15 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The slabs of one size class in one epoch slot of the ring.
  *
- * <p>Allocation works lock-free on the published {@linkplain #lvCurrent current slab}; everything
+ * <p>Allocation works lock-free on a published {@linkplain #lvCurrent current slab}; everything
  * else is done under {@link #lock}, which is taken only on slow paths (the current slab is full, a
  * full slab got a free slot, a slab became empty, a close or an activation sweeps the bin).
+ *
+ * <p>A bin has {@link #STRIPES} current slabs, one per stripe; a thread allocates from the current
+ * slab of the stripe its id picks ({@link #stripe()}), so threads allocating in the same class
+ * mostly work in different slabs and do not contend on one occupancy word. Stripes are shared
+ * safely (claims are CASes), their number is bounded by the CPU count, never by the number of
+ * (virtual) threads, and a stripe holds no slots of its own: an idle thread keeps nothing.
  *
  * <p>Lists (intrusive, links in {@link SlabTable}):
  * <ul>
@@ -22,13 +28,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * Lock order: ring lock, then a bin lock, then the pool lock; never the other way.
  */
 final class Bin {
-    private static final VarHandle CURRENT;
+    /** Current slabs per bin: the CPU count times two, as a power of two, from 1 to 16. */
+    static final int STRIPES = Math.min(16, Integer.highestOneBit(Math.max(1, 2 * Runtime.getRuntime().availableProcessors() - 1)) << 1);
+
+    private static final VarHandle CURRENTS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle EMPTY;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            CURRENT = lookup.findVarHandle(Bin.class, "current", int.class);
             EMPTY = lookup.findVarHandle(Bin.class, "emptySlabs", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -40,9 +48,14 @@ final class Bin {
     final ReentrantLock lock = new ReentrantLock();
     private final SlabTable table;
 
-    @SuppressWarnings("unused") // accessed through CURRENT
-    private int current = SlabTable.NIL;
-    /** In-service slabs of this bin whose occupancy word is 0; moved by the thread that saw the word change. */
+    /** Per stripe, the current slab or {@link SlabTable#NIL}; written under the lock, read without it. */
+    private final int[] currents = new int[STRIPES];
+    /**
+     * In-service slabs of this bin whose occupancy word is 0, <em>other than the current slab</em>,
+     * i.e. the slabs whose empty mark ({@link SlabTable#lvEmptyMark}) is set. Changed only under
+     * {@link #lock}; read without it. The current slab is left out so that an allocation and a free
+     * that take it from empty to one object and back (the common pattern) touch no shared counter.
+     */
     @SuppressWarnings("unused") // accessed through EMPTY
     private int emptySlabs;
 
@@ -56,22 +69,42 @@ final class Bin {
         this.table = table;
         this.sizeClass = sizeClass;
         this.epoch = epoch;
+        java.util.Arrays.fill(currents, SlabTable.NIL);
     }
 
-    int lvCurrent() {
-        return (int) CURRENT.getVolatile(this);
+    /** The calling thread's stripe. */
+    static int stripe() {
+        return SlabEngine.stripeOf(Thread.currentThread());
     }
 
-    void svCurrent(int slab) {
-        CURRENT.setVolatile(this, slab);
+    int lvCurrent(int stripe) {
+        return (int) CURRENTS.getVolatile(currents, stripe);
+    }
+
+    /** Under the lock. */
+    void svCurrent(int stripe, int slab) {
+        assert lock.isHeldByCurrentThread();
+        CURRENTS.setVolatile(currents, stripe, slab);
+    }
+
+    /** The stripe whose current slab {@code slab} is, or -1. A slab is current of at most one stripe. */
+    int stripeOf(int slab) {
+        for (int stripe = 0; stripe < STRIPES; stripe++) {
+            if (lvCurrent(stripe) == slab) {
+                return stripe;
+            }
+        }
+        return -1;
     }
 
     int lvEmptySlabs() {
         return (int) EMPTY.getVolatile(this);
     }
 
+    /** Under the lock. */
     void addEmptySlabs(int delta) {
-        EMPTY.getAndAdd(this, delta);
+        assert lock.isHeldByCurrentThread();
+        EMPTY.setVolatile(this, (int) EMPTY.get(this) + delta);
     }
 
     // ---- lists, under lock ----------------------------------------------------------------

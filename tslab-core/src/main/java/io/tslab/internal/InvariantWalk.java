@@ -44,8 +44,13 @@ final class InvariantWalk {
                     prev = slab;
                     count++;
                     inService++;
-                    if (checkListedSlab(bin, list, slab)) {
+                    boolean counted = checkListedSlab(bin, list, slab) && bin.stripeOf(slab) < 0;
+                    if (counted) {
                         empties++;
+                    }
+                    if (table.lvEmptyMark(slab) != counted) {
+                        problems.add("slab " + slab + " in " + where(bin, list) + ": empty mark "
+                                + table.lvEmptyMark(slab) + ", expected " + counted);
                     }
                 }
                 if (count != bin.count(list)) {
@@ -54,16 +59,23 @@ final class InvariantWalk {
             }
             if (empties != bin.lvEmptySlabs()) {
                 problems.add("bin " + bin.sizeClass + "/" + bin.epoch + ": empty-slab count " + bin.lvEmptySlabs()
-                        + ", actual " + empties);
+                        + ", actual " + empties + " (empty slabs other than the current one)");
             }
-            int current = bin.lvCurrent();
-            if (current != SlabTable.NIL) {
+            for (int stripe = 0; stripe < Bin.STRIPES; stripe++) {
+                int current = bin.lvCurrent(stripe);
+                if (current == SlabTable.NIL) {
+                    continue;
+                }
                 byte list = table.lvList(current);
                 if ((list != SlabTable.LIST_PARTIAL && list != SlabTable.LIST_FULL)
                         || SlabTable.ownerClass(table.laOwner(current)) != bin.sizeClass
                         || SlabTable.ownerEpoch(table.laOwner(current)) != bin.epoch) {
                     problems.add("bin " + bin.sizeClass + "/" + bin.epoch + ": current slab " + current
-                            + " is not one of its live slabs");
+                            + " of stripe " + stripe + " is not one of its live slabs");
+                }
+                if (bin.stripeOf(current) != stripe) {
+                    problems.add("bin " + bin.sizeClass + "/" + bin.epoch + ": slab " + current
+                            + " is the current slab of stripes " + bin.stripeOf(current) + " and " + stripe);
                 }
             }
         }
@@ -72,8 +84,8 @@ final class InvariantWalk {
             if (listed[slab] == 0) {
                 pooled++;
                 if (table.laOwner(slab) != SlabTable.NO_OWNER || table.lvWord(slab) != SlabTable.SEALED
-                        || table.lvList(slab) != SlabTable.LIST_NONE) {
-                    problems.add("slab " + slab + " is on no list but not sealed and unowned");
+                        || table.lvList(slab) != SlabTable.LIST_NONE || table.lvEmptyMark(slab)) {
+                    problems.add("slab " + slab + " is on no list but not sealed, unowned and unmarked");
                 }
                 for (int slot = 0; slot < SizeClasses.MAX_SLOTS; slot++) {
                     if ((table.laStamp(slab, slot) & 1) != 0) {

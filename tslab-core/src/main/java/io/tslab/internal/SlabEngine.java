@@ -185,7 +185,8 @@ public final class SlabEngine {
         ensureOpen();
         long ew = lvEpochWord(epoch);
         if ((ew & CLOSING) == 0 && (era == ANY_ERA || ew == era << 1)) {
-            int slab = bins[binIndex(sizeClass, epoch)].lvCurrent();
+            int stripe = Bin.stripe();
+            int slab = bins[binIndex(sizeClass, epoch)].lvCurrent(stripe);
             if (slab == SlabTable.NIL) {
                 counters.increment(ClassCounters.CURRENT_NULL, sizeClass);
             } else {
@@ -210,30 +211,30 @@ public final class SlabEngine {
      * the last two cases the claim is undone).
      */
     private long tryClaim(int sizeClass, int epoch, long ew, int slab) {
-        final SlabTable t = table;
+        final SlabTable.Chunk c = table.chunk(slab);
         final long full = SizeClasses.fullMask(sizeClass);
         for (;;) {
-            long word = t.lvWord(slab);
+            long word = c.lvWord(slab);
             long room = ~word & full;
             if (room == 0) {
                 return 0;
             }
             long bit = room & -room;
-            if (t.casWord(slab, word, word | bit)) {
-                long owner = t.laOwner(slab);
-                if (word == 0) {
-                    emptySlabClaimed(owner);
+            if (c.casWord(slab, word, word | bit)) {
+                long owner = c.laOwner(slab);
+                if (word == 0 && c.lvEmptyMark(slab)) {
+                    emptySlabClaimed(slab, owner);
                 }
                 if (owner != SlabTable.owner(ew >>> 1, epoch, sizeClass) || lvEpochWord(epoch) != ew) {
                     // A stale current slab now serving another bin, or the epoch closed under us:
                     // give the slot back; the slow path decides again.
-                    long old = t.getAndAddWord(slab, -bit);
+                    long old = c.getAndAddWord(slab, -bit);
                     afterRelease(slab, owner, old, bit);
                     return 0;
                 }
                 int slot = Long.numberOfTrailingZeros(bit);
-                long stamp = t.laStamp(slab, slot) + 1; // even (free) -> odd (allocated); only we write it now
-                t.soStamp(slab, slot, stamp);
+                long stamp = c.laStamp(slab, slot) + 1; // even (free) -> odd (allocated); only we write it now
+                c.soStamp(slab, slot, stamp);
                 return Handles.pack(tag, slab, (int) (stamp >>> 1), slot, sizeClass);
             }
             ops.increment(StripedCounters.ALLOC_CAS_RETRIES, sizeClass);
@@ -242,6 +243,7 @@ public final class SlabEngine {
 
     private long allocSlow(int sizeClass, int epoch, long era, boolean countRefusals) {
         Bin bin = bins[binIndex(sizeClass, epoch)];
+        int stripe = Bin.stripe();
         counters.increment(ClassCounters.SLOW_PATH_HITS, sizeClass);
         for (;;) {
             ensureOpen();
@@ -253,12 +255,13 @@ public final class SlabEngine {
                 return 0;
             }
             int slab;
+            int overflowed = SlabTable.NIL;
             lock(bin);
             try {
                 if (lvEpochWord(epoch) != ew) {
                     continue;
                 }
-                slab = findSlabWithRoom(bin);
+                slab = findSlabWithRoom(bin, stripe);
                 if (slab == SlabTable.NIL) {
                     counters.increment(ClassCounters.SLOW_CACHE_MISS, sizeClass);
                     slab = pool.acquire();
@@ -274,13 +277,15 @@ public final class SlabEngine {
                     table.setStampBase(slab, table.stampSum(slab, SizeClasses.slots(sizeClass)));
                     table.soOwner(slab, SlabTable.owner(ew >>> 1, epoch, sizeClass));
                     table.svWord(slab, 0);
-                    emptySlabAppeared(bin);
                     bin.link(slab, SlabTable.LIST_PARTIAL);
                     counters.increment(ClassCounters.NEW_SLABS, sizeClass);
                 }
-                bin.svCurrent(slab);
+                overflowed = makeCurrent(bin, stripe, slab);
             } finally {
                 bin.lock.unlock();
+            }
+            if (overflowed != SlabTable.NIL) {
+                releaseOverflowed(bin, overflowed);
             }
             long handle = tryClaim(sizeClass, epoch, ew, slab);
             if (handle != 0) {
@@ -296,7 +301,7 @@ public final class SlabEngine {
      */
     private int takeEmptySlabOfAnotherBin(Bin self) {
         for (Bin other : bins) {
-            if (other == self || other.lvEmptySlabs() == 0 || !other.lock.tryLock()) {
+            if (other == self || !mayHoldEmptySlab(other) || !other.lock.tryLock()) {
                 continue;
             }
             try {
@@ -313,16 +318,24 @@ public final class SlabEngine {
         return SlabTable.NIL;
     }
 
-    /** Under the bin lock: a slab of the bin's partial list with a free slot; full ones move to the full list. */
-    private int findSlabWithRoom(Bin bin) {
+    /**
+     * Under the bin lock: a slab of the bin's partial list with a free slot, other than the current
+     * slabs of the other stripes; full ones move to the full list.
+     */
+    private int findSlabWithRoom(Bin bin, int stripe) {
         long full = SizeClasses.fullMask(bin.sizeClass);
-        int current = bin.lvCurrent();
+        int current = bin.lvCurrent(stripe);
         if (current != SlabTable.NIL && table.lvList(current) == SlabTable.LIST_PARTIAL
                 && (~table.lvWord(current) & full) != 0) {
             return current;
         }
         for (int slab = bin.head(SlabTable.LIST_PARTIAL); slab != SlabTable.NIL; ) {
             int next = table.next(slab);
+            int of = bin.stripeOf(slab);
+            if (of >= 0 && of != stripe) {
+                slab = next; // another stripe allocates there
+                continue;
+            }
             if ((~table.lvWord(slab) & full) != 0) {
                 return slab;
             }
@@ -345,18 +358,23 @@ public final class SlabEngine {
     /** Frees the object named by {@code handle}; false (and nothing changed but a counter) when invalid. */
     public boolean free(long handle) {
         ensureOpen();
-        int reason = checkHandle(handle);
+        int reason = checkSlabOf(handle);
         if (reason >= 0) {
             return reject(reason);
         }
         int slab = Handles.slab(handle);
+        SlabTable.Chunk c = table.chunk(slab);
+        long owner = c.laOwner(slab);
+        reason = checkOwner(handle, owner);
+        if (reason >= 0) {
+            return reject(reason);
+        }
         int slot = Handles.slot(handle);
-        long owner = table.laOwner(slab);
-        long stamp = table.laStamp(slab, slot);
-        if (!isStampOf(stamp, handle) || !table.casStamp(slab, slot, stamp, stamp + 1)) {
+        long stamp = c.laStamp(slab, slot);
+        if (!isStampOf(stamp, handle) || !c.casStamp(slab, slot, stamp, stamp + 1)) {
             return reject(REJECT_STALE);
         }
-        releaseOwnedSlot(slab, slot, owner);
+        releaseOwnedSlot(c, slab, slot, owner);
         return true;
     }
 
@@ -381,14 +399,15 @@ public final class SlabEngine {
             return reject(REJECT_BAD_SLOT);
         }
         int slot = inSlab / size;
-        long stamp = table.laStamp(slab, slot);
+        SlabTable.Chunk c = table.chunk(slab);
+        long stamp = c.laStamp(slab, slot);
         // The issued segment is stored before its stamp is published and cleared before the slot
         // is released, so a stale segment never matches a later allocation of the slot.
         if ((stamp & 1) == 0 || table.laIssued(slab, slot) != segment
-                || !table.casStamp(slab, slot, stamp, stamp + 1)) {
+                || !c.casStamp(slab, slot, stamp, stamp + 1)) {
             return reject(REJECT_STALE);
         }
-        releaseOwnedSlot(slab, slot, owner);
+        releaseOwnedSlot(c, slab, slot, owner);
         return true;
     }
 
@@ -397,10 +416,10 @@ public final class SlabEngine {
     }
 
     /** After winning the stamp CAS: the slot is ours alone; give it back to its slab. */
-    private void releaseOwnedSlot(int slab, int slot, long owner) {
-        table.clearIssued(slab, slot);
+    private void releaseOwnedSlot(SlabTable.Chunk c, int slab, int slot, long owner) {
+        c.clearIssued(slab, slot);
         long bit = 1L << slot;
-        long old = table.getAndAddWord(slab, -bit); // the bit is set and only we clear it: same as &~bit
+        long old = c.getAndAddWord(slab, -bit); // the bit is set and only we clear it: same as &~bit
         afterRelease(slab, owner, old, bit);
     }
 
@@ -440,17 +459,123 @@ public final class SlabEngine {
 
     private void onBecameEmpty(int slab, long owner) {
         Bin bin = binOf(owner);
-        emptySlabAppeared(bin);
         if (!isEraOpen(owner)) {
             retire(bin, slab, owner);
-        } else if (bin.lvEmptySlabs() > cacheCapacity && retire(bin, slab, owner)) {
-            // Only the current epoch is ACTIVE, so this bin's empty slabs are all the class keeps.
-            counters.increment(ClassCounters.OVERFLOWED, bin.sizeClass);
+            return;
+        }
+        // A current slab going empty is not counted (see Bin#emptySlabs): while the bin keeps so
+        // few other empty slabs that even all its current slabs empty would fit the cache capacity,
+        // there is nothing to do and no lock to take.
+        if (bin.lvEmptySlabs() + Bin.STRIPES <= cacheCapacity && bin.stripeOf(slab) >= 0) {
+            return;
+        }
+        int overflowed;
+        lock(bin);
+        try {
+            if (table.laOwner(slab) != owner) {
+                return; // recycled meanwhile by someone else
+            }
+            markEmpty(bin, slab);
+            overflowed = sealIfOverCapacity(bin, slab);
+        } finally {
+            bin.lock.unlock();
+        }
+        if (overflowed != SlabTable.NIL) {
+            releaseOverflowed(bin, overflowed);
         }
     }
 
+    // ---- counting empty slabs (see Bin#emptySlabs) -------------------------------------------
+
+    /**
+     * Under the bin lock: sets or clears {@code slab}'s empty mark, and the bin's count with it, so
+     * that it says whether the slab is in this bin's service with word 0 and not current. Words
+     * change without the lock, so after setting the mark the word is read again: a claim that took
+     * the slab from 0 meanwhile either is seen here, or sees the mark and comes here to clear it.
+     */
+    private void markEmpty(Bin bin, int slab) {
+        for (;;) {
+            long owner = table.laOwner(slab);
+            boolean empty = owner != SlabTable.NO_OWNER && binOf(owner) == bin && table.lvWord(slab) == 0
+                    && bin.stripeOf(slab) < 0;
+            if (empty == table.lvEmptyMark(slab)) {
+                return;
+            }
+            table.svEmptyMark(slab, empty);
+            bin.addEmptySlabs(empty ? 1 : -1);
+        }
+    }
+
+    /** Without the lock, after a claim took a marked slab from empty: clears the mark. */
+    private void emptySlabClaimed(int slab, long owner) {
+        Bin bin = binOf(owner);
+        lock(bin);
+        try {
+            markEmpty(bin, slab);
+        } finally {
+            bin.lock.unlock();
+        }
+    }
+
+    /** Empty slabs {@code bin} keeps: the counted ones and its current slabs that are empty. */
+    int keptEmptySlabs(Bin bin) {
+        int kept = bin.lvEmptySlabs();
+        for (int stripe = 0; stripe < Bin.STRIPES; stripe++) {
+            int current = bin.lvCurrent(stripe);
+            if (current != SlabTable.NIL && table.lvWord(current) == 0) {
+                kept++;
+            }
+        }
+        return kept;
+    }
+
+    /** A cheap, lock-free hint: false only if {@code bin} keeps no empty slab. */
+    private boolean mayHoldEmptySlab(Bin bin) {
+        return keptEmptySlabs(bin) > 0;
+    }
+
+    /**
+     * Under the lock of {@code bin}, whose era is open: if it keeps more empty slabs than the cache
+     * capacity and {@code slab} is one of them, seals {@code slab} and takes it out of service.
+     *
+     * @return {@code slab} if sealed (to be released after unlocking), else {@link SlabTable#NIL}
+     */
+    private int sealIfOverCapacity(Bin bin, int slab) {
+        if (keptEmptySlabs(bin) > cacheCapacity && table.casWord(slab, 0, SlabTable.SEALED)) {
+            takeOutOfService(bin, slab);
+            return slab;
+        }
+        return SlabTable.NIL;
+    }
+
+    private void releaseOverflowed(Bin bin, int slab) {
+        pool.release(bin.sizeClass, new int[] {slab}, 1, null);
+        // Only the current epoch is ACTIVE, so this bin's empty slabs are all the class keeps.
+        counters.increment(ClassCounters.OVERFLOWED, bin.sizeClass);
+    }
+
+    /**
+     * Under the bin lock: publishes {@code slab} (or {@link SlabTable#NIL}) as the current slab of
+     * {@code stripe} and brings the empty marks of the old and new current slab up to date. The old
+     * one, if it is now empty, counts from here on and may be one too many.
+     *
+     * @return the old current slab if it was sealed as over capacity, else {@link SlabTable#NIL}
+     */
+    private int makeCurrent(Bin bin, int stripe, int slab) {
+        int old = bin.lvCurrent(stripe);
+        bin.svCurrent(stripe, slab);
+        if (slab != SlabTable.NIL) {
+            markEmpty(bin, slab);
+        }
+        if (old == SlabTable.NIL || old == slab) {
+            return SlabTable.NIL;
+        }
+        markEmpty(bin, old);
+        return table.lvEmptyMark(old) && isEraOpen(table.laOwner(old)) ? sealIfOverCapacity(bin, old) : SlabTable.NIL;
+    }
+
     /** Seals {@code slab} if it is still empty and still serves {@code owner}, then recycles it. */
-    private boolean retire(Bin bin, int slab, long owner) {
+    private void retire(Bin bin, int slab, long owner) {
         boolean sealed = false;
         lock(bin);
         try {
@@ -464,7 +589,6 @@ public final class SlabEngine {
         if (sealed) {
             pool.release(bin.sizeClass, new int[] {slab}, 1, null);
         }
-        return sealed;
     }
 
     /** Takes a bin lock, counting whether it was free (fast) or held by another thread (contended). */
@@ -480,42 +604,37 @@ public final class SlabEngine {
     /** Under the bin lock, after the CAS 0 -> SEALED. */
     private void takeOutOfService(Bin bin, int slab) {
         table.addCounts(slab, SizeClasses.slots(bin.sizeClass), bin.retiredCounts);
-        emptySlabGone(bin);
         bin.unlink(slab);
-        if (bin.lvCurrent() == slab) {
-            bin.svCurrent(SlabTable.NIL);
+        int stripe = bin.stripeOf(slab);
+        if (stripe >= 0) {
+            bin.svCurrent(stripe, SlabTable.NIL);
         }
         table.soOwner(slab, SlabTable.NO_OWNER);
+        markEmpty(bin, slab); // no longer in service: unmarked
         counters.increment(ClassCounters.RECYCLED, bin.sizeClass);
-    }
-
-    private void emptySlabAppeared(Bin bin) {
-        bin.addEmptySlabs(1);
-    }
-
-    private void emptySlabGone(Bin bin) {
-        bin.addEmptySlabs(-1);
-    }
-
-    private void emptySlabClaimed(long owner) {
-        emptySlabGone(binOf(owner));
     }
 
     // ==== handle validation and access ===================================================
 
-    /** -1 when {@code handle} is structurally valid for this allocator, else the rejection reason. */
-    private int checkHandle(long handle) {
+    /**
+     * First half of the structural check of a handle: -1 when it names a slab this allocator has
+     * created (so that its chunk may be read), else the rejection reason.
+     */
+    private int checkSlabOf(long handle) {
         if (handle == 0) {
             return REJECT_NULL_HANDLE;
         }
         if (Handles.tag(handle) != tag) {
             return REJECT_FOREIGN;
         }
-        int slab = Handles.slab(handle);
-        if (slab >= pool.laCreated()) {
+        if (Handles.slab(handle) >= pool.laCreated()) {
             return REJECT_UNKNOWN_SLAB;
         }
-        long owner = table.laOwner(slab);
+        return -1;
+    }
+
+    /** Second half: -1 when the handle fits {@code owner}, the owner word of its slab, else the reason. */
+    private static int checkOwner(long handle, long owner) {
         if (owner == SlabTable.NO_OWNER) {
             return REJECT_NOT_IN_SERVICE;
         }
@@ -531,11 +650,17 @@ public final class SlabEngine {
 
     /** Rejection reason for a handle that does not name a live object, or -1 when it does. */
     public int validate(long handle) {
-        int reason = checkHandle(handle);
+        int reason = checkSlabOf(handle);
         if (reason >= 0) {
             return reason;
         }
-        return isStampOf(table.laStamp(Handles.slab(handle), Handles.slot(handle)), handle) ? -1 : REJECT_STALE;
+        int slab = Handles.slab(handle);
+        SlabTable.Chunk c = table.chunk(slab);
+        reason = checkOwner(handle, c.laOwner(slab));
+        if (reason >= 0) {
+            return reason;
+        }
+        return isStampOf(c.laStamp(slab, Handles.slot(handle)), handle) ? -1 : REJECT_STALE;
     }
 
     /** Byte offset of the live object {@code handle} inside {@link #memory()}. */
@@ -665,7 +790,7 @@ public final class SlabEngine {
 
     /** Under the ring lock: seals and collects the empty slabs of a bin whose era just closed. */
     private void recycleEmpty(Bin bin, IntList retired) {
-        if (bin.lvEmptySlabs() == 0) {
+        if (!mayHoldEmptySlab(bin)) {
             return;
         }
         lock(bin);
@@ -767,7 +892,9 @@ public final class SlabEngine {
         int scanned = 0;
         lock(bin);
         try {
-            bin.svCurrent(SlabTable.NIL);
+            for (int stripe = 0; stripe < Bin.STRIPES; stripe++) {
+                makeCurrent(bin, stripe, SlabTable.NIL); // the era is closed: nothing sealed for capacity
+            }
             for (byte list = SlabTable.LIST_PARTIAL; list <= SlabTable.LIST_FULL; list++) {
                 for (int slab = bin.head(list); slab != SlabTable.NIL; ) {
                     int next = table.next(slab);
@@ -1026,6 +1153,16 @@ public final class SlabEngine {
     public io.tslab.stats.AllocatorSnapshot snapshot() {
         ensureOpen();
         return new SnapshotBuilder(this).build();
+    }
+
+    /** How many current slabs each (class, epoch) has: one per stripe of threads (see {@code Bin}). */
+    public static int stripes() {
+        return Bin.STRIPES;
+    }
+
+    /** The stripe of {@code thread}: the current slab it allocates from. */
+    public static int stripeOf(Thread thread) {
+        return (int) thread.threadId() & (Bin.STRIPES - 1);
     }
 
     /**

@@ -27,6 +27,8 @@ import java.lang.invoke.VarHandle;
  *       so that no slot ever wraps.</li>
  *   <li><b>stamp base</b>: the sum of the slab's stamps when it was last put into service (guarded
  *       by the bin lock), so that the counts of one incarnation can be told from earlier ones.</li>
+ *   <li><b>empty mark</b>: set while the slab counts in its bin's empty-slab count (in service,
+ *       word 0, not the bin's current slab); see {@code Bin#emptySlabs}.</li>
  *   <li><b>list links</b> (next/prev, guarded by the owning bin's lock) and the list the slab is on
  *       (read without the lock by frees, hence volatile).</li>
  *   <li><b>issued segments</b>: for slots allocated through {@code SegmentAllocator}, the segment
@@ -40,6 +42,12 @@ final class SlabTable {
     static final int CHUNK_MASK = CHUNK_SLABS - 1;
     /** Longs between two occupancy words: 8 × 8 B = one cache line each. */
     static final int WORD_STRIDE_SHIFT = 3;
+    /**
+     * Longs left unused at the start of the word and stamp arrays: one cache line, so that slab 0's
+     * word and stamps do not share a line with the array's length, which every access reads for
+     * its bounds check (a thread working in slab 0 would slow down every other thread).
+     */
+    static final int HEAD_PAD = 8;
 
     static final long SEALED = -1L;
     static final long NO_OWNER = 0L;
@@ -68,16 +76,62 @@ final class SlabTable {
         }
     }
 
+    /**
+     * The metadata of {@value #CHUNK_SLABS} slabs. The hot paths fetch a slab's chunk once and use
+     * its accessors, rather than the table's, which look the chunk up on every call.
+     */
     static final class Chunk {
-        final long[] words = new long[CHUNK_SLABS << WORD_STRIDE_SHIFT];
+        final long[] words = new long[HEAD_PAD + (CHUNK_SLABS << WORD_STRIDE_SHIFT)];
         final long[] owners = new long[CHUNK_SLABS];
-        final long[] stamps = new long[CHUNK_SLABS << SizeClasses.SLOT_BITS];
+        final long[] stamps = new long[HEAD_PAD + (CHUNK_SLABS << SizeClasses.SLOT_BITS)];
         final long[] stampBases = new long[CHUNK_SLABS];
         final int[] next = new int[CHUNK_SLABS];
         final int[] prev = new int[CHUNK_SLABS];
         final byte[] lists = new byte[CHUNK_SLABS];
+        final byte[] emptyMarks = new byte[CHUNK_SLABS];
         @SuppressWarnings("unused") // accessed through ISSUED
         private Object[] issued;
+
+        long lvWord(int slab) {
+            return (long) LONGS.getVolatile(words, wordIndex(slab));
+        }
+
+        boolean casWord(int slab, long expected, long update) {
+            return LONGS.compareAndSet(words, wordIndex(slab), expected, update);
+        }
+
+        /** Atomically adds {@code delta}; returns the previous word. */
+        long getAndAddWord(int slab, long delta) {
+            return (long) LONGS.getAndAdd(words, wordIndex(slab), delta);
+        }
+
+        long laOwner(int slab) {
+            return (long) LONGS.getAcquire(owners, slab & CHUNK_MASK);
+        }
+
+        long laStamp(int slab, int slot) {
+            return (long) LONGS.getAcquire(stamps, stampIndex(slab, slot));
+        }
+
+        void soStamp(int slab, int slot, long stamp) {
+            LONGS.setRelease(stamps, stampIndex(slab, slot), stamp);
+        }
+
+        boolean casStamp(int slab, int slot, long expected, long update) {
+            return LONGS.compareAndSet(stamps, stampIndex(slab, slot), expected, update);
+        }
+
+        boolean lvEmptyMark(int slab) {
+            return (byte) BYTES.getVolatile(emptyMarks, slab & CHUNK_MASK) != 0;
+        }
+
+        /** Forgets the segment issued for a slot that is being freed (no-op when none was). */
+        void clearIssued(int slab, int slot) {
+            Object[] segments = (Object[]) ISSUED.getAcquire(this);
+            if (segments != null) {
+                OBJECTS.setRelease(segments, stampIndex(slab, slot), null);
+            }
+        }
     }
 
     private final Chunk[] chunks;
@@ -96,31 +150,32 @@ final class SlabTable {
         }
     }
 
-    private Chunk chunk(int slab) {
+    /** The chunk of {@code slab}, which must be a slab id the pool has handed out. */
+    Chunk chunk(int slab) {
         return (Chunk) CHUNKS.getAcquire(chunks, slab >>> CHUNK_SHIFT);
     }
 
     private static int wordIndex(int slab) {
-        return (slab & CHUNK_MASK) << WORD_STRIDE_SHIFT;
+        return HEAD_PAD + ((slab & CHUNK_MASK) << WORD_STRIDE_SHIFT);
     }
 
     private static int stampIndex(int slab, int slot) {
-        return ((slab & CHUNK_MASK) << SizeClasses.SLOT_BITS) | slot;
+        return HEAD_PAD + (((slab & CHUNK_MASK) << SizeClasses.SLOT_BITS) | slot);
     }
 
     // ---- occupancy word -------------------------------------------------------------------
 
     long lvWord(int slab) {
-        return (long) LONGS.getVolatile(chunk(slab).words, wordIndex(slab));
+        return chunk(slab).lvWord(slab);
     }
 
     boolean casWord(int slab, long expected, long update) {
-        return LONGS.compareAndSet(chunk(slab).words, wordIndex(slab), expected, update);
+        return chunk(slab).casWord(slab, expected, update);
     }
 
     /** Atomically adds {@code delta}; returns the previous word. */
     long getAndAddWord(int slab, long delta) {
-        return (long) LONGS.getAndAdd(chunk(slab).words, wordIndex(slab), delta);
+        return chunk(slab).getAndAddWord(slab, delta);
     }
 
     void svWord(int slab, long value) {
@@ -146,7 +201,7 @@ final class SlabTable {
     }
 
     long laOwner(int slab) {
-        return (long) LONGS.getAcquire(chunk(slab).owners, slab & CHUNK_MASK);
+        return chunk(slab).laOwner(slab);
     }
 
     void soOwner(int slab, long owner) {
@@ -156,15 +211,15 @@ final class SlabTable {
     // ---- slot stamps ----------------------------------------------------------------------
 
     long laStamp(int slab, int slot) {
-        return (long) LONGS.getAcquire(chunk(slab).stamps, stampIndex(slab, slot));
+        return chunk(slab).laStamp(slab, slot);
     }
 
     void soStamp(int slab, int slot, long stamp) {
-        LONGS.setRelease(chunk(slab).stamps, stampIndex(slab, slot), stamp);
+        chunk(slab).soStamp(slab, slot, stamp);
     }
 
     boolean casStamp(int slab, int slot, long expected, long update) {
-        return LONGS.compareAndSet(chunk(slab).stamps, stampIndex(slab, slot), expected, update);
+        return chunk(slab).casStamp(slab, slot, expected, update);
     }
 
     /** Sum of the first {@code slots} stamps of {@code slab}. */
@@ -233,13 +288,23 @@ final class SlabTable {
         chunk(slab).prev[slab & CHUNK_MASK] = prev;
     }
 
+    // ---- empty marks (written under the owning bin's lock, read without it) -----------------
+
+    boolean lvEmptyMark(int slab) {
+        return chunk(slab).lvEmptyMark(slab);
+    }
+
+    void svEmptyMark(int slab, boolean marked) {
+        BYTES.setVolatile(chunk(slab).emptyMarks, slab & CHUNK_MASK, (byte) (marked ? 1 : 0));
+    }
+
     // ---- issued segments ------------------------------------------------------------------
 
     private Object[] issued(int slab, boolean create) {
         Chunk c = chunk(slab);
         Object[] issued = (Object[]) ISSUED.getAcquire(c);
         if (issued == null && create) {
-            Object[] fresh = new Object[CHUNK_SLABS << SizeClasses.SLOT_BITS];
+            Object[] fresh = new Object[HEAD_PAD + (CHUNK_SLABS << SizeClasses.SLOT_BITS)];
             issued = ISSUED.compareAndSet(c, null, fresh) ? fresh : (Object[]) ISSUED.getAcquire(c);
         }
         return issued;
@@ -254,11 +319,7 @@ final class SlabTable {
         return issued == null ? null : OBJECTS.getAcquire(issued, stampIndex(slab, slot));
     }
 
-    /** Forgets the segment issued for a slot that is being freed (no-op when none was). */
     void clearIssued(int slab, int slot) {
-        Object[] issued = issued(slab, false);
-        if (issued != null) {
-            OBJECTS.setRelease(issued, stampIndex(slab, slot), null);
-        }
+        chunk(slab).clearIssued(slab, slot);
     }
 }

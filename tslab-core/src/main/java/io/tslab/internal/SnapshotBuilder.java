@@ -32,6 +32,8 @@ final class SnapshotBuilder {
     private final long[][] full;
     private final long[][] draining;
     private final long[][] empty;
+    /** The O(1) empty-slab count of the bin (the counted ones plus an empty current slab). */
+    private final long[][] kept;
     // Per (class, epoch), slabs of earlier eras (all draining).
     private final long[][] olderSlabs;
     private final long[][] olderLive;
@@ -49,6 +51,7 @@ final class SnapshotBuilder {
         full = new long[SizeClasses.COUNT][epochs];
         draining = new long[SizeClasses.COUNT][epochs];
         empty = new long[SizeClasses.COUNT][epochs];
+        kept = new long[SizeClasses.COUNT][epochs];
         olderSlabs = new long[SizeClasses.COUNT][epochs];
         olderLive = new long[SizeClasses.COUNT][epochs];
         eras = new long[SizeClasses.COUNT * epochs][];
@@ -114,6 +117,7 @@ final class SnapshotBuilder {
             try {
                 allocsAndFrees[c][0] += bin.retiredCounts[0];
                 allocsAndFrees[c][1] += bin.retiredCounts[1];
+                kept[c][e] = engine.keptEmptySlabs(bin);
                 for (byte list = SlabTable.LIST_PARTIAL; list <= SlabTable.LIST_DRAINING; list++) {
                     for (int slab = bin.head(list); slab != SlabTable.NIL; slab = table.next(slab)) {
                         table.addCounts(slab, slots, allocsAndFrees[c]);
@@ -168,14 +172,6 @@ final class SnapshotBuilder {
         return total;
     }
 
-    /**
-     * A bin's empty-slab count, read without its lock. The thread that empties a slab counts it after
-     * its word became 0, and a thread that claims the slab meanwhile uncounts it after its CAS from 0,
-     * so while both are in flight the count can be one below the truth: never below 0 here.
-     */
-    private static long emptySlabs(Bin bin) {
-        return Math.max(0, bin.lvEmptySlabs());
-    }
 
     private List<ClassStats> classStats(long[] epochWords) {
         ClassCounters k = engine.counters;
@@ -187,7 +183,7 @@ final class SnapshotBuilder {
             long cacheSize = 0;
             for (int e = 0; e < epochs; e++) {
                 if ((epochWords[e] & 1) == 0) {
-                    cacheSize += emptySlabs(engine.bins[engine.binIndex(c, e)]);
+                    cacheSize += kept[c][e];
                 }
             }
             long allocRetries = ops.sum(StripedCounters.ALLOC_CAS_RETRIES, c);
@@ -236,7 +232,7 @@ final class SnapshotBuilder {
                 p += partial[c][e];
                 f += full[c][e];
                 d += draining[c][e];
-                emptyPartial += emptySlabs(engine.bins[engine.binIndex(c, e)]);
+                emptyPartial += kept[c][e];
                 older += olderSlabs[c][e];
                 olderObjects += olderLive[c][e];
             }

@@ -44,8 +44,14 @@
  * again, even after the ring wraps onto their slot.
  *
  * <h2>Counting empty slabs</h2>
- * A slab's word becomes 0 only by a release (the releasing thread counts it) and leaves 0 only by a
- * claim or a seal (that thread uncounts it), so the per-bin empty-slab count is exact whenever no
- * operation is in flight, and maintained in O(1).
+ * Each bin counts its in-service empty slabs other than its current slab; a per-slab empty mark says
+ * which slabs are counted, and both change only under the bin lock. The current slab is left out so
+ * that the commonest pattern, an allocation and a free taking the current slab from empty to one
+ * object and back, costs no shared write beyond the occupancy word. A release that empties any other
+ * slab takes the lock and marks it; a claim from 0 on a marked slab takes the lock and unmarks it
+ * (it reads the mark after its CAS, and the marker reads the word again after marking, so one of the
+ * two always sees the other); whoever changes the current slab re-marks the old and the new one. The
+ * kept empty slabs of a bin are the count plus its current slab when that is empty: exact whenever no
+ * operation is in flight, maintained in O(1), and what the cache capacity bounds.
  */
 package io.tslab.internal;

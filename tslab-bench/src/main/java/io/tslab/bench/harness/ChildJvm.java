@@ -25,16 +25,8 @@ final class ChildJvm {
             "-XX:+UseG1GC");
 
     static String run(Class<?> main, List<String> args) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(OPTIONS);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(main.getName());
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         try {
-            Process process = builder.start();
+            Process process = start(main, List.of(), args);
             process.getOutputStream().close();
             String out;
             try (InputStream in = process.getInputStream()) {
@@ -52,6 +44,22 @@ final class ChildJvm {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a child JVM", e);
         }
+    }
+
+    /**
+     * Starts {@code main} in a child JVM with {@link #OPTIONS} and then {@code options}, its standard
+     * input and output connected to the returned process, its standard error passed through.
+     */
+    static Process start(Class<?> main, List<String> options, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(OPTIONS);
+        command.addAll(options);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(main.getName());
+        command.addAll(args);
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
     /** The text after {@code prefix} on the first output line starting with it. */

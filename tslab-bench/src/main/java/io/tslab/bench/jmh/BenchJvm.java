@@ -20,7 +20,4 @@ public final class BenchJvm {
     /** JMH worker threads are Netty FastThreadLocalThreads: see {@link FastThreadLocalExecutor}. */
     public static final String EXECUTOR = "-Djmh.executor=CUSTOM";
     public static final String EXECUTOR_CLASS = "-Djmh.executor.class=io.tslab.bench.jmh.FastThreadLocalExecutor";
-    /** Observability switch read once by the core; see {@link CountersBenchmark}. */
-    public static final String COUNTERS_ON = "-Dtslab.counters=true";
-    public static final String COUNTERS_OFF = "-Dtslab.counters=false";
 }
