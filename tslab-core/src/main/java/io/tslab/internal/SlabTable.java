@@ -28,7 +28,7 @@ import java.lang.invoke.VarHandle;
  *   <li><b>stamp base</b>: the sum of the slab's stamps when it was last put into service (guarded
  *       by the bin lock), so that the counts of one incarnation can be told from earlier ones.</li>
  *   <li><b>empty mark</b>: set while the slab counts in its bin's empty-slab count (in service,
- *       word 0, not the bin's current slab); see {@code Bin#emptySlabs}.</li>
+ *       word 0, not one of the bin's current slabs); see {@code Bin#emptySlabs}.</li>
  *   <li><b>list links</b> (next/prev, guarded by the owning bin's lock) and the list the slab is on
  *       (read without the lock by frees, hence volatile).</li>
  *   <li><b>issued segments</b>: for slots allocated through {@code SegmentAllocator}, the segment

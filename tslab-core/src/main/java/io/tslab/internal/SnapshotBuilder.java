@@ -32,7 +32,7 @@ final class SnapshotBuilder {
     private final long[][] full;
     private final long[][] draining;
     private final long[][] empty;
-    /** The O(1) empty-slab count of the bin (the counted ones plus an empty current slab). */
+    /** The O(1) empty-slab count of the bin (the counted ones plus its empty current slabs). */
     private final long[][] kept;
     // Per (class, epoch), slabs of earlier eras (all draining).
     private final long[][] olderSlabs;
