@@ -59,7 +59,7 @@ if [[ $mode == full ]]; then
   fast_time=(-f 2 -wi 3 -w 1s -i 5 -r 1s)
   pair_t1_sizes=64,128,512,768; pair_t2_sizes=64,128,512,768
   batch_sizes=64,128,512,768; cross_sizes=64,128,512,768; fast_sizes=64,128,512,768
-  counters_args=(--pairs 300 --burst-ms 250); snapshot_slabs=10000,100000
+  counters_args=(--sessions 5 --controls 4 --pairs 60 --burst-ms 200); snapshot_slabs=10000,100000
   latency_args=(--sizes 64,128,512,768 --threads 1,2 --ops 10000000 --warmup 2000000)
   memory_args=(--sizes 64,128,768)
 else
@@ -68,7 +68,7 @@ else
   fast_time=(-f 1 -wi 2 -w 1s -i 5 -r 1s)   # small differences between variants need more samples
   pair_t1_sizes=64,128,512,768; pair_t2_sizes=128
   batch_sizes=128; cross_sizes=128; fast_sizes=128
-  counters_args=(--pairs 160 --burst-ms 250); snapshot_slabs=10000,100000
+  counters_args=(--sessions 3 --controls 2 --pairs 40 --burst-ms 200); snapshot_slabs=10000,100000
   latency_args=(--sizes 128 --threads 1 --ops 10000000 --warmup 2000000)
   memory_args=(--sizes 128)
 fi

@@ -15,6 +15,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,17 +24,23 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Observability overhead with a resolution finer than the machine's drift: the tslab pair of
- * {@code PairBenchmark} (one object live, written, freed) in two child JVMs, one started with
- * {@code -Dtslab.counters=true} and one with {@code =false} (the core reads the property once, at
- * class initialisation; each child checks {@code snapshot().countersEnabled()} and fails
- * otherwise). Both warm up, then take turns: short bursts, in the order on, off, off, on, ... so that
- * a linear drift of the shared machine cancels within each group of four, while the idle child waits
- * on a pipe. The result is the median of the per-pair ratios with a distribution-free 95% interval.
+ * Observability overhead: the tslab pair of {@code PairBenchmark} (one object live, written, freed)
+ * in child JVMs started with {@code -Dtslab.counters=true} or {@code =false} (the core reads the
+ * property once, at class initialisation; each child checks {@code snapshot().countersEnabled()} and
+ * fails otherwise).
+ *
+ * <p>A <em>session</em> is two such JVMs side by side: both warm up, then they take turns in short
+ * bursts (a, b, b, a, ...) while the other waits on a pipe, so that the drift of a shared machine
+ * hits both alike; its figure is the median of the per-burst-pair ratios a ÷ b − 1, with a
+ * distribution-free 95% interval. Sessions with counters on against off measure the cost; control
+ * sessions (off against off) measure how much two identically configured JVMs differ anyway (JIT
+ * decisions, memory placement), which bounds what any difference between JVMs can resolve. The kinds
+ * alternate so that both see the same machine.
  *
  * <pre>
  *   java -cp tslab-benchmarks.jar io.tslab.bench.harness.CountersHarness
- *      [--size 128] [--pairs 40] [--burst-ms 250] [--warmup-ms 4000] [--out counters.json]
+ *      [--size 128] [--sessions 3] [--controls 2] [--pairs 40] [--burst-ms 200] [--warmup-ms 4000]
+ *      [--out counters.json]
  * </pre>
  */
 public final class CountersHarness {
@@ -43,31 +50,59 @@ public final class CountersHarness {
     public static void main(String[] args) throws Exception {
         Map<String, String> options = LatencyHarness.parse(args);
         int size = Integer.parseInt(options.getOrDefault("size", "128"));
+        int sessions = Integer.parseInt(options.getOrDefault("sessions", "3"));
+        int controls = Integer.parseInt(options.getOrDefault("controls", "2"));
         int pairs = Integer.parseInt(options.getOrDefault("pairs", "40"));
-        int burstMs = Integer.parseInt(options.getOrDefault("burst-ms", "250"));
+        int burstMs = Integer.parseInt(options.getOrDefault("burst-ms", "200"));
         int warmupMs = Integer.parseInt(options.getOrDefault("warmup-ms", "4000"));
         if (options.containsKey("child")) {
             child(size, Boolean.parseBoolean(options.get("child")), burstMs, warmupMs);
             return;
         }
-        if (pairs < 4 || burstMs < 10 || warmupMs < 0) {
-            throw new IllegalArgumentException("pairs: " + pairs + ", burst-ms: " + burstMs + ", warmup-ms: " + warmupMs
-                    + " (expected: pairs >= 4, burst-ms >= 10, warmup-ms >= 0)");
+        if (sessions < 1 || controls < 0 || pairs < 4 || burstMs < 10 || warmupMs < 0) {
+            throw new IllegalArgumentException("sessions: " + sessions + ", controls: " + controls + ", pairs: " + pairs
+                    + ", burst-ms: " + burstMs + ", warmup-ms: " + warmupMs
+                    + " (expected: sessions >= 1, controls >= 0, pairs >= 4, burst-ms >= 10, warmup-ms >= 0)");
         }
-        Result result = run(size, pairs, burstMs, warmupMs);
+        List<Session> done = new ArrayList<>();
+        for (int i = 0, ab = 0, aa = 0; ab < sessions || aa < controls; i++) {
+            boolean control = (i % 2 == 1 && aa < controls) || ab == sessions;
+            Session s = control ? session(size, false, false, pairs, burstMs, warmupMs)
+                    : session(size, true, false, pairs, burstMs, warmupMs);
+            if (control) {
+                aa++;
+            } else {
+                ab++;
+            }
+            System.err.println("[counters] " + s.summary());
+            done.add(s);
+        }
+        Result result = new Result(size, burstMs, warmupMs, done);
         System.out.println(result.summary());
         if (options.containsKey("out")) {
             Files.writeString(Path.of(options.get("out")), Json.write(result.toJson()));
         }
     }
 
-    /** The per-pair figures and what they say. */
-    public record Result(int size, int burstMs, int warmupMs, double[] onOps, double[] offOps) {
-        /** Per pair, counters-on ÷ counters-off − 1. */
+    /** Two JVMs taking turns: pairs per second of each burst. */
+    public record Session(boolean aCounters, boolean bCounters, double[] aOps, double[] bOps) {
+        public boolean control() {
+            return aCounters == bCounters;
+        }
+
+        public String kind() {
+            return side(aCounters) + "/" + side(bCounters);
+        }
+
+        private static String side(boolean counters) {
+            return counters ? "on" : "off";
+        }
+
+        /** Per pair of bursts, a ÷ b − 1. */
         public double[] diffs() {
-            double[] d = new double[onOps.length];
+            double[] d = new double[aOps.length];
             for (int i = 0; i < d.length; i++) {
-                d[i] = onOps[i] / offOps[i] - 1;
+                d[i] = aOps[i] / bOps[i] - 1;
             }
             return d;
         }
@@ -85,36 +120,31 @@ public final class CountersHarness {
             Arrays.sort(d);
             int n = d.length;
             int half = (int) Math.ceil(0.98 * Math.sqrt(n));
-            int lo = Math.max(0, n / 2 - half);
-            int hi = Math.min(n - 1, (n - 1) / 2 + half);
-            return new double[] {d[lo], d[hi]};
+            return new double[] {d[Math.max(0, n / 2 - half)], d[Math.min(n - 1, (n - 1) / 2 + half)]};
         }
 
         public String summary() {
             double[] ci = interval();
-            return String.format(Locale.ROOT, "counters on vs off, %d B, %d pairs of %d ms bursts: off %.1f M pairs/s, "
-                            + "on %.1f M pairs/s, on/off - 1 = %+.2f%% (95%% interval %+.2f%% .. %+.2f%%)",
-                    size, onOps.length, burstMs, median(offOps) / 1e6, median(onOps) / 1e6, 100 * medianDiff(),
-                    100 * ci[0], 100 * ci[1]);
+            return String.format(Locale.ROOT, "%s: a %.1f M pairs/s, b %.1f M pairs/s, a/b - 1 = %+.2f%% (95%% interval "
+                            + "%+.2f%% .. %+.2f%%, %d pairs of bursts)", kind(), median(aOps) / 1e6, median(bOps) / 1e6,
+                    100 * medianDiff(), 100 * ci[0], 100 * ci[1], aOps.length);
         }
 
-        public Map<String, Object> toJson() {
+        Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("size", size);
-            m.put("burst_ms", burstMs);
-            m.put("warmup_ms", warmupMs);
-            m.put("order", "on,off,off,on per group of two pairs");
-            m.put("on_ops_per_s", Arrays.stream(onOps).boxed().toList());
-            m.put("off_ops_per_s", Arrays.stream(offOps).boxed().toList());
+            m.put("kind", kind());
+            m.put("a_counters", aCounters);
+            m.put("b_counters", bCounters);
+            m.put("a_ops_per_s", Arrays.stream(aOps).boxed().toList());
+            m.put("b_ops_per_s", Arrays.stream(bOps).boxed().toList());
             m.put("median_diff", medianDiff());
             m.put("interval_95", Arrays.stream(interval()).boxed().toList());
             return m;
         }
 
-        /** Reads what {@link #toJson()} wrote. */
-        public static Result fromJson(Map<String, Object> m) {
-            return new Result((int) Json.num(m.get("size")), (int) Json.num(m.get("burst_ms")),
-                    (int) Json.num(m.get("warmup_ms")), doubles(m.get("on_ops_per_s")), doubles(m.get("off_ops_per_s")));
+        static Session fromJson(Map<String, Object> m) {
+            return new Session((Boolean) m.get("a_counters"), (Boolean) m.get("b_counters"),
+                    doubles(m.get("a_ops_per_s")), doubles(m.get("b_ops_per_s")));
         }
 
         private static double[] doubles(Object array) {
@@ -122,26 +152,69 @@ public final class CountersHarness {
         }
     }
 
-    static Result run(int size, int pairs, int burstMs, int warmupMs) throws IOException, InterruptedException {
-        Child on = new Child(size, true, burstMs, warmupMs);
-        try (on) {
-            Child off = new Child(size, false, burstMs, warmupMs);
-            try (off) {
-                on.awaitReady();
-                off.awaitReady();
-                double[] onOps = new double[pairs];
-                double[] offOps = new double[pairs];
-                for (int i = 0; i < pairs; i++) {
-                    if (i % 2 == 0) {
-                        onOps[i] = on.burst();
-                        offOps[i] = off.burst();
-                    } else {
-                        offOps[i] = off.burst();
-                        onOps[i] = on.burst();
-                    }
+    /** Every session of a run. */
+    public record Result(int size, int burstMs, int warmupMs, List<Session> sessions) {
+        public List<Session> costSessions() {
+            return sessions.stream().filter(s -> !s.control()).toList();
+        }
+
+        public List<Session> controls() {
+            return sessions.stream().filter(Session::control).toList();
+        }
+
+        /** Counters-on ÷ counters-off − 1: the median over the cost sessions of their medians. */
+        public double medianDiff() {
+            return median(costSessions().stream().mapToDouble(Session::medianDiff).toArray());
+        }
+
+        /** The largest difference between two identically configured JVMs, as a fraction (0 without controls). */
+        public double controlSpread() {
+            return controls().stream().mapToDouble(s -> Math.abs(s.medianDiff())).max().orElse(0);
+        }
+
+        public String summary() {
+            return String.format(Locale.ROOT, "counters on vs off, %d B: on/off - 1 = %+.2f%% (median of %d sessions); "
+                            + "identically configured JVMs differed by up to %.2f%% (%d control sessions)", size,
+                    100 * medianDiff(), costSessions().size(), 100 * controlSpread(), controls().size());
+        }
+
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("size", size);
+            m.put("burst_ms", burstMs);
+            m.put("warmup_ms", warmupMs);
+            m.put("order", "a,b,b,a per group of two pairs of bursts");
+            m.put("sessions", sessions.stream().map(Session::toJson).toList());
+            m.put("median_diff", medianDiff());
+            m.put("control_spread", controlSpread());
+            return m;
+        }
+
+        /** Reads what {@link #toJson()} wrote. */
+        public static Result fromJson(Map<String, Object> m) {
+            return new Result((int) Json.num(m.get("size")), (int) Json.num(m.get("burst_ms")),
+                    (int) Json.num(m.get("warmup_ms")),
+                    Json.arr(m.get("sessions")).stream().map(x -> Session.fromJson(Json.obj(x))).toList());
+        }
+    }
+
+    static Session session(int size, boolean aCounters, boolean bCounters, int pairs, int burstMs, int warmupMs)
+            throws IOException {
+        try (Child a = new Child(size, aCounters, burstMs, warmupMs); Child b = new Child(size, bCounters, burstMs, warmupMs)) {
+            a.awaitReady();
+            b.awaitReady();
+            double[] aOps = new double[pairs];
+            double[] bOps = new double[pairs];
+            for (int i = 0; i < pairs; i++) {
+                if (i % 2 == 0) {
+                    aOps[i] = a.burst();
+                    bOps[i] = b.burst();
+                } else {
+                    bOps[i] = b.burst();
+                    aOps[i] = a.burst();
                 }
-                return new Result(size, burstMs, warmupMs, onOps, offOps);
             }
+            return new Session(aCounters, bCounters, aOps, bOps);
         }
     }
 
