@@ -2,8 +2,10 @@ package io.tslab.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.tslab.stats.AllocatorSnapshot;
 
 import java.util.ArrayList;
@@ -18,7 +20,10 @@ final class SnapshotDocuments {
     private SnapshotDocuments() {
     }
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Duplicate keys are refused, as the core's reader refuses them: a document means one thing. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     static {
         MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()

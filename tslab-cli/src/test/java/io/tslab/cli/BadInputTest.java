@@ -41,6 +41,7 @@ class BadInputTest {
     static Path noSchema;
     static Path missingField;
     static Path notAnObject;
+    static Path duplicateKey;
     static long deadPid;
     /** A live process of this user that publishes nothing: the build tool that forked this JVM. */
     static long quietPid;
@@ -67,6 +68,7 @@ class BadInputTest {
         assertTrue(json.contains("\n  \"live_objects\": 100,\n"), json);
         missingField = write("missing-field.json", json.replace("\n  \"live_objects\": 100,\n", "\n"));
         notAnObject = write("number.json", "42");
+        duplicateKey = write("duplicate-key.json", "{\"allocators\": [" + json + "], \"allocators\": []}");
         deadPid = Cli.deadPid();
         quietPid = ProcessHandle.current().parent().orElseThrow().pid();
         closedPort = Cli.closedPort();
@@ -98,6 +100,8 @@ class BadInputTest {
             cases.add(c(command, fileProblem != null ? fileProblem
                     : "tslab: file " + noSchema + ": no schema_version (expected a temporal-slab snapshot)", "--file", noSchema.toString()));
             cases.add(c(command, fileProblem != null ? fileProblem : "tslab: file " + missingField + ": ", "--file", missingField.toString()));
+            cases.add(c(command, fileProblem != null ? fileProblem : "tslab: file " + duplicateKey + ": not JSON (Duplicate field 'allocators')",
+                    "--file", duplicateKey.toString()));
             cases.add(c(command, fileProblem != null ? fileProblem
                     : "tslab: file " + notAnObject + ": expected a snapshot JSON object, found NUMBER", "--file", notAnObject.toString()));
             cases.add(c(command, "tslab: pid " + deadPid + ": no such process (it exited, or never ran)", Long.toString(deadPid)));
