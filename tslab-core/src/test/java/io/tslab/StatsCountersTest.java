@@ -391,13 +391,7 @@ class StatsCountersTest {
     @Test
     void closeTelemetryCountsOnlyTheClassesAClosedScanned() {
         try (SlabAllocator a = SlabAllocator.builder().name("close").epochs(4).cacheCapacity(64).build()) {
-            long[] small = allocMany(a, 64, 130); // slabs 0, 1 full, slab 2 holds 2
-            long[] big = allocMany(a, 768, 7); // slabs 3 (full), 4 (2 objects)
-            touch(a, small);
-            touch(a, big);
-            freeAll(a, big, 0, 7); // both class-768 slabs empty, kept (capacity 64)
-            freeAll(a, small, 128, 130); // slab 2 empty
-            assertEquals(5 * SLAB, a.engine().residentBytes());
+            fiveResidentSlabsThreeEmpty(a);
             a.advanceEpoch();
             // The advance recycled slab 2 (class 64) and slabs 3, 4 (class 768): two releases, each
             // one run of ids.
@@ -464,13 +458,7 @@ class StatsCountersTest {
     @Test
     void closingTheCurrentEpochRecyclesTheEmptySlabsItKept() {
         try (SlabAllocator a = SlabAllocator.builder().name("close-current").epochs(4).cacheCapacity(64).build()) {
-            long[] small = allocMany(a, 64, 130); // slabs 0, 1 full, slab 2 holds 2
-            long[] big = allocMany(a, 768, 7); // slabs 3 (full), 4 (2 objects)
-            touch(a, small);
-            touch(a, big);
-            freeAll(a, big, 0, 7); // both class-768 slabs empty, kept (capacity 64)
-            freeAll(a, small, 128, 130); // slab 2 empty
-            assertEquals(5 * SLAB, a.engine().residentBytes());
+            fiveResidentSlabsThreeEmpty(a);
             a.closeEpoch(0);
             assertEquals(2 * SLAB, a.engine().residentBytes(), "the recycled slabs left RAM at the close");
             AllocatorSnapshot s = a.snapshot();
@@ -503,6 +491,20 @@ class StatsCountersTest {
             assertEquals(2, advanced.epochStats(0).drainingSlabCount());
             assertEquals(List.of(), a.engine().checkInvariants());
         }
+    }
+
+    /**
+     * The setup of the two close tests above: class 64 in slabs 0, 1 (full) and 2 (emptied), class
+     * 768 in slabs 3 and 4 (both emptied), all written; five slabs resident, three of them empty.
+     */
+    private static void fiveResidentSlabsThreeEmpty(SlabAllocator a) {
+        long[] small = allocMany(a, 64, 130); // slabs 0, 1 full, slab 2 holds 2
+        long[] big = allocMany(a, 768, 7); // slabs 3 (full), 4 (2 objects)
+        touch(a, small);
+        touch(a, big);
+        freeAll(a, big, 0, 7); // both class-768 slabs empty, kept (capacity 64)
+        freeAll(a, small, 128, 130); // slab 2 empty
+        assertEquals(5 * SLAB, a.engine().residentBytes());
     }
 
     /**

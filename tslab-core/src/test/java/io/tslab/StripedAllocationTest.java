@@ -1,5 +1,6 @@
 package io.tslab;
 
+import io.tslab.internal.Handles;
 import io.tslab.internal.SlabEngine;
 import io.tslab.stats.AllocatorSnapshot;
 
@@ -104,7 +105,7 @@ class StripedAllocationTest {
     // ---- helpers -------------------------------------------------------------------------------
 
     private static long slabOf(long handle) {
-        return io.tslab.internal.Handles.slab(handle);
+        return Handles.slab(handle);
     }
 
     /** {@code n} distinct stripes, the caller's first. */

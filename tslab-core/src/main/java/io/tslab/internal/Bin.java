@@ -74,7 +74,12 @@ final class Bin {
 
     /** The calling thread's stripe. */
     static int stripe() {
-        return SlabEngine.stripeOf(Thread.currentThread());
+        return stripe(Thread.currentThread());
+    }
+
+    /** The stripe of {@code thread}: its id modulo {@link #STRIPES}. */
+    static int stripe(Thread thread) {
+        return (int) thread.threadId() & (STRIPES - 1);
     }
 
     int lvCurrent(int stripe) {

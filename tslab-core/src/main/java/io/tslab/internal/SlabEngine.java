@@ -1162,7 +1162,7 @@ public final class SlabEngine {
 
     /** The stripe of {@code thread}: the current slab it allocates from. */
     public static int stripeOf(Thread thread) {
-        return (int) thread.threadId() & (Bin.STRIPES - 1);
+        return Bin.stripe(thread);
     }
 
     /**

@@ -173,10 +173,6 @@ final class SlabTable {
         return chunk(slab).casWord(slab, expected, update);
     }
 
-    /** Atomically adds {@code delta}; returns the previous word. */
-    long getAndAddWord(int slab, long delta) {
-        return chunk(slab).getAndAddWord(slab, delta);
-    }
 
     void svWord(int slab, long value) {
         LONGS.setVolatile(chunk(slab).words, wordIndex(slab), value);
@@ -214,13 +210,6 @@ final class SlabTable {
         return chunk(slab).laStamp(slab, slot);
     }
 
-    void soStamp(int slab, int slot, long stamp) {
-        chunk(slab).soStamp(slab, slot, stamp);
-    }
-
-    boolean casStamp(int slab, int slot, long expected, long update) {
-        return chunk(slab).casStamp(slab, slot, expected, update);
-    }
 
     /** Sum of the first {@code slots} stamps of {@code slab}. */
     long stampSum(int slab, int slots) {
@@ -254,10 +243,6 @@ final class SlabTable {
     }
 
     /** Guarded by the owning bin's lock. */
-    long stampBase(int slab) {
-        return chunk(slab).stampBases[slab & CHUNK_MASK];
-    }
-
     void setStampBase(int slab, long base) {
         chunk(slab).stampBases[slab & CHUNK_MASK] = base;
     }
@@ -319,7 +304,4 @@ final class SlabTable {
         return issued == null ? null : OBJECTS.getAcquire(issued, stampIndex(slab, slot));
     }
 
-    void clearIssued(int slab, int slot) {
-        chunk(slab).clearIssued(slab, slot);
-    }
 }

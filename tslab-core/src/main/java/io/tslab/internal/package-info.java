@@ -16,8 +16,8 @@
  * <h2>Protocols</h2>
  * <b>Allocation</b> (no lock): read the epoch word ({@code era << 1 | closing}); read the bin's
  * current slab for the calling thread's stripe (thread id modulo the stripe count, 2 × CPUs: two
- * threads of different stripes claim in different slabs and share no written cache line); CAS a
- * free bit into its occupancy word; then check that the slab still serves this
+ * threads of different stripes claim in different slabs, so they do not contend on one occupancy
+ * word); CAS a free bit into its occupancy word; then check that the slab still serves this
  * (class, epoch, era) and that the epoch word did not change: if either fails the bit is given back
  * and the slow path decides. Then the slot stamp goes from even to odd (only the claimer writes it),
  * and the handle carries the new stamp. The slow path, under the bin lock, finds another slab with

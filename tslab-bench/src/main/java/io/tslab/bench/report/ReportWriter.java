@@ -857,10 +857,6 @@ public final class ReportWriter {
                 .findFirst();
     }
 
-    private static double median(List<Double> values) {
-        return JmhResult.median(values);
-    }
-
     private void line(String s) {
         out.append(s).append('\n');
     }
